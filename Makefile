@@ -1,0 +1,100 @@
+# Workload Variant Autoscaler (WVA): developer Makefile.
+#
+# Every target loops over the Go modules of the workspace (never `go test ./...`
+# at the root). Tools are pinned here and installed into ./bin by `go install`,
+# so a fresh machine needs only Go and make. `make help` lists the targets.
+
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+.DEFAULT_GOAL := help
+
+ROOT := $(CURDIR)
+BIN  := $(ROOT)/bin
+export PATH := $(BIN):$(PATH)
+
+# Go modules of the workspace, in dependency order. e2e is listed separately:
+# its tests need a cluster and run through their own targets.
+MODULES     := modules/capacity modules/api modules/controller
+E2E_MODULE  := e2e
+ALL_MODULES := $(MODULES) $(E2E_MODULE)
+
+GO          ?= go
+GOTESTFLAGS ?=
+FUZZTIME    ?= 30s
+BENCHTIME   ?= 1s
+COUNT       ?= 100
+
+## Tool versions (installed into ./bin, one binary per version).
+GOLANGCI_LINT_VERSION  ?= v2.15.0
+CONTROLLER_GEN_VERSION ?= v0.23.0
+
+GOLANGCI_LINT  := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m\n"} \
+		/^[a-zA-Z0-9_.-]+:.*?##/ { printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2 } \
+		/^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: fmt
+fmt: ## Format the Go code of every module.
+	@for m in $(ALL_MODULES); do (cd $$m && $(GO) fmt ./...); done
+
+.PHONY: vet
+vet: ## Run go vet on every module.
+	@for m in $(ALL_MODULES); do echo "vet $$m"; (cd $$m && $(GO) vet ./...); done
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## Run golangci-lint on every module.
+	@for m in $(ALL_MODULES); do echo "lint $$m"; (cd $$m && $(GOLANGCI_LINT) run --config $(ROOT)/.golangci.yaml ./...); done
+
+.PHONY: tidy
+tidy: ## Run go mod tidy on every module.
+	@for m in $(ALL_MODULES); do (cd $$m && $(GO) mod tidy); done
+
+.PHONY: build
+build: ## Build every module.
+	@for m in $(ALL_MODULES); do echo "build $$m"; (cd $$m && $(GO) build ./...); done
+
+##@ Test
+
+.PHONY: test
+test: test-unit ## Run every test suite (the README's and CI's test command).
+
+.PHONY: test-unit
+test-unit: ## Run the unit tests of every module with -race.
+	@for m in $(MODULES); do echo "test $$m"; (cd $$m && $(GO) test -race $(GOTESTFLAGS) ./...); done
+
+.PHONY: test-standalone
+test-standalone: ## Test modules/capacity on its own, outside the workspace (as an importer would).
+	cd modules/capacity && GOWORK=off $(GO) test ./...
+
+.PHONY: test-concurrency
+test-concurrency: ## Run the ...ConcurrentSafe tests with -race -count=$(COUNT).
+	cd modules/capacity && $(GO) test -race -count=$(COUNT) -run 'ConcurrentSafe' ./...
+
+.PHONY: bench
+bench: ## Run the benchmarks of every module (BENCHTIME=1x for a smoke run).
+	@for m in $(MODULES); do echo "bench $$m"; (cd $$m && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...); done
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target of modules/capacity for FUZZTIME (default 30s).
+	@cd modules/capacity && for f in $$($(GO) test -list '^Fuzz' . | grep '^Fuzz'); do \
+		echo "fuzz $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) . ; done
+
+##@ Tools
+
+$(GOLANGCI_LINT):
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	mv $(BIN)/golangci-lint $@
+
+$(CONTROLLER_GEN):
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) $(GO) install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+	mv $(BIN)/controller-gen $@

@@ -1,0 +1,3 @@
+module github.com/wva-project/wva/modules/api
+
+go 1.26.8

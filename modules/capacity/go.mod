@@ -1,0 +1,3 @@
+module github.com/wva-project/wva/modules/capacity
+
+go 1.26.8
