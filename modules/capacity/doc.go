@@ -1,0 +1,58 @@
+// Package capacity is the capacity-scaling library of the Workload Variant
+// Autoscaler: it turns the capacity-scaling-config ConfigMap into per-model
+// thresholds and turns per-replica KV-cache and queue metrics into scaling
+// decisions. It depends on no Kubernetes client: it takes a ConfigMap's Data
+// (map[string]string) and plain metric values, so any controller or tool can
+// use it.
+//
+// # Configuration
+//
+// Parse reads a ConfigMap's Data into an immutable Snapshot. The entry under
+// the key "default" holds the global defaults; every other key is an
+// override for one model_id in one namespace:
+//
+//	data:
+//	  default: |
+//	    kvCacheThreshold: 0.80
+//	    queueLengthThreshold: 5
+//	    kvSpareTrigger: 0.1
+//	    queueSpareTrigger: 3
+//	  granite-production: |
+//	    model_id: ibm/granite-13b
+//	    namespace: production
+//	    kvCacheThreshold: 0.85
+//
+// Decoding is strict (DecodeEntry): a misspelt field, a quoted number, NaN or
+// a value of the wrong type makes the entry invalid, with an error naming the
+// field. An override sets exactly the fields it names, an explicit 0
+// included, and inherits the others from the default entry, which inherits
+// from the built-in defaults (DefaultCapacityScalingConfig). Each entry is
+// validated as merged (CapacityScalingConfig.Validate) and passes or fails on
+// its own: an invalid default falls back to the built-ins, an invalid
+// override to the default. Skipped entries are reported by Snapshot.Errors
+// as EntryError values, accepted entries with a caveat by Snapshot.Warnings.
+// Parse never fails and never panics.
+//
+// Snapshot.Resolve maps (model ID, namespace) to the effective configuration
+// and its Source ("builtin", "default" or "override/<key>") with one map
+// lookup and no allocation. A Store holds the current snapshot behind an
+// atomic pointer: readers never block, and a reload swaps the whole snapshot
+// in at once.
+//
+// # Analysis
+//
+// Analyze and AnalyzeModel are pure functions. A replica is saturated when
+// its KV cache usage is at or above kvCacheThreshold or its queue length at
+// or above queueLengthThreshold. The spare capacity (threshold minus usage)
+// is averaged over the non-saturated replicas; scale-up is signalled when an
+// average is below its trigger (kvSpareTrigger, queueSpareTrigger) or every
+// replica with metrics is saturated. Scale-down is safe only when, with one
+// replica fewer, the same load would still leave both averages at or above
+// their triggers; a replica with missing metrics is never counted as idle
+// and blocks scale-down. Every comparison allows for Tolerance, so values
+// behave like the decimals a user wrote. AnalyzeModel then scales up the
+// cheapest variant of a model, or scales down the most expensive one, within
+// each variant's replica bounds, and gives every decision a readable reason.
+//
+// The library does not log; callers log the errors and warnings it returns.
+package capacity

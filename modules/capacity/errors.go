@@ -1,0 +1,113 @@
+package capacity
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors classify every problem this package reports. Match them
+// with errors.Is; the typed errors below (FieldError, EntryError,
+// DuplicateOverrideError) carry the details and are matched with errors.As.
+var (
+	// ErrInvalidYAML: an entry is not well-formed YAML (syntax error,
+	// duplicate key, unsupported construct).
+	ErrInvalidYAML = errors.New("invalid YAML")
+	// ErrUnknownField: an entry sets a field this package does not know,
+	// usually a typo such as kvCacheTreshold.
+	ErrUnknownField = errors.New("unknown field")
+	// ErrWrongType: a field (or the whole entry) has the wrong YAML type, for
+	// example a quoted number "0.8" where a number is expected.
+	ErrWrongType = errors.New("wrong type")
+	// ErrNotFinite: a numeric field is NaN or infinite (.nan, .inf).
+	ErrNotFinite = errors.New("not a finite number")
+	// ErrOutOfRange: a numeric field is outside its allowed range.
+	ErrOutOfRange = errors.New("out of range")
+	// ErrInconsistent: kvCacheThreshold is below kvSpareTrigger.
+	ErrInconsistent = errors.New("inconsistent thresholds")
+	// ErrMissingField: an override lacks model_id or namespace.
+	ErrMissingField = errors.New("missing required field")
+	// ErrFieldNotAllowed: the default entry names a model_id or namespace.
+	ErrFieldNotAllowed = errors.New("field not allowed")
+	// ErrInvalidValue: a string field has a value that can never match, such
+	// as an empty model_id or a namespace that is not a valid name.
+	ErrInvalidValue = errors.New("invalid value")
+	// ErrDuplicateOverride: two overrides name the same model and namespace.
+	ErrDuplicateOverride = errors.New("duplicate override")
+)
+
+// FieldError is one problem with one field of an entry or a configuration.
+// Error returns Message, which names the field and the offending value;
+// Unwrap returns Err, one of the sentinel errors above.
+type FieldError struct {
+	// Field is the YAML name of the field, e.g. "kvCacheThreshold"; empty
+	// when the problem concerns the entry as a whole.
+	Field string
+	// Err is the sentinel classifying the problem.
+	Err error
+	// Message is the full, human-readable description.
+	Message string
+}
+
+func (e FieldError) Error() string { return e.Message }
+
+func (e FieldError) Unwrap() error { return e.Err }
+
+func fieldErrorf(field string, sentinel error, format string, args ...any) error {
+	return FieldError{Field: field, Err: sentinel, Message: fmt.Sprintf(format, args...)}
+}
+
+// DuplicateOverrideError reports an override that was skipped because an
+// override with a lexicographically smaller key already configures the same
+// model and namespace. It matches ErrDuplicateOverride with errors.Is.
+type DuplicateOverrideError struct {
+	ModelID   string
+	Namespace string
+	// Winner is the key of the override that is applied instead.
+	Winner string
+}
+
+func (e DuplicateOverrideError) Error() string {
+	return fmt.Sprintf("duplicate override for model_id %q in namespace %q: entry %q already configures it (the lexicographically first key wins)",
+		e.ModelID, e.Namespace, e.Winner)
+}
+
+// Is reports whether target is ErrDuplicateOverride.
+func (e DuplicateOverrideError) Is(target error) bool { return target == ErrDuplicateOverride }
+
+// EntryError is one ConfigMap entry that was skipped. Error returns only the
+// reason (several reasons are joined with "; "), without the key, because
+// callers log it as error=<reason> next to key=<Key>. Unwrap returns Err, so
+// errors.Is and errors.As see the sentinels and FieldErrors inside.
+type EntryError struct {
+	// Key is the ConfigMap data key of the entry.
+	Key string
+	// Err holds every problem found in the entry (errors.Join of them when
+	// there are several).
+	Err error
+}
+
+func (e EntryError) Error() string {
+	if e.Err == nil {
+		return "invalid entry"
+	}
+	if multi, ok := e.Err.(interface{ Unwrap() []error }); ok {
+		parts := make([]string, 0, len(multi.Unwrap()))
+		for _, err := range multi.Unwrap() {
+			parts = append(parts, err.Error())
+		}
+		return strings.Join(parts, "; ")
+	}
+	return e.Err.Error()
+}
+
+func (e EntryError) Unwrap() error { return e.Err }
+
+// EntryWarning is an accepted entry with a caveat the user should know about,
+// for example a queueSpareTrigger above queueLengthThreshold.
+type EntryWarning struct {
+	// Key is the ConfigMap data key of the entry.
+	Key string
+	// Message explains the caveat and its consequence.
+	Message string
+}

@@ -1,0 +1,181 @@
+package capacity
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Direction is the outcome of a scaling decision for one variant.
+type Direction string
+
+const (
+	DirectionUp   Direction = "ScaleUp"
+	DirectionDown Direction = "ScaleDown"
+	DirectionNone Direction = "NoChange"
+)
+
+// Variant is one VariantAutoscaling of a model: a way to serve it (hardware,
+// parallelism) with its own cost and replica bounds.
+type Variant struct {
+	Name string
+	// Cost is the relative cost of one replica; scale-up picks the cheapest
+	// variant, scale-down the most expensive.
+	Cost float64
+	// CurrentReplicas is the replica count of the scale target. Replicas it
+	// counts that Replicas does not list are treated as replicas with missing
+	// metrics (for example pods still starting).
+	CurrentReplicas int32
+	// MinReplicas and MaxReplicas bound the desired replicas; MaxReplicas is
+	// math.MaxInt32 when unbounded. A negative MinReplicas counts as 0, a
+	// MaxReplicas below MinReplicas as MinReplicas.
+	MinReplicas int32
+	MaxReplicas int32
+	// Replicas are the metrics of the variant's pods.
+	Replicas []ReplicaMetrics
+}
+
+// Decision is the desired replica count of one variant and why.
+type Decision struct {
+	Variant   string
+	Current   int32
+	Desired   int32
+	Direction Direction
+	// Reason explains the decision in words a user reads in kubectl describe.
+	Reason string
+}
+
+// ModelDecision is the outcome of AnalyzeModel.
+type ModelDecision struct {
+	// Analysis is pooled over every replica of every variant of the model.
+	Analysis Analysis
+	// Decisions has one entry per variant, sorted by variant name.
+	Decisions []Decision
+}
+
+// AnalyzeModel decides the replicas of every variant of one model (the
+// VariantAutoscalings of one namespace with the same model ID). It pools the
+// replicas of all variants, analyzes them with cfg (see Analyze), then:
+//
+//   - Every variant is first clamped to [MinReplicas, MaxReplicas]; a clamp is
+//     a decision with its own reason.
+//   - Scale-up signal: +1 replica on the cheapest variant below its
+//     MaxReplicas (ties broken by name), unless a clamp already raises a
+//     variant to its MinReplicas in this round (that adds capacity already).
+//   - Scale-down safe (and no scale-up signal): -1 replica on the most
+//     expensive variant above its MinReplicas (ties broken by name), unless a
+//     clamp changes any variant in this round (scale-down was judged for
+//     removing one replica only).
+//
+// A model scaled to zero has no replicas and so no metrics: it stays at zero
+// unless its MinReplicas is above zero. AnalyzeModel is a pure function.
+func AnalyzeModel(cfg CapacityScalingConfig, variants []Variant) ModelDecision {
+	t := tally{cfg: cfg}
+	for _, v := range variants {
+		for _, r := range v.Replicas {
+			t.add(r)
+		}
+		if unlisted := int(v.CurrentReplicas) - len(v.Replicas); unlisted > 0 {
+			t.addMissing(unlisted)
+		}
+	}
+	md := ModelDecision{Analysis: t.finish()}
+	if len(variants) == 0 {
+		return md
+	}
+
+	sorted := slices.Clone(variants)
+	slices.SortStableFunc(sorted, func(a, b Variant) int { return strings.Compare(a.Name, b.Name) })
+	md.Decisions = make([]Decision, len(sorted))
+	clamps := make([]string, len(sorted))
+	raised, changed := "", ""
+	for i, v := range sorted {
+		lo, hi := bounds(v)
+		cur := max(v.CurrentReplicas, 0)
+		desired := min(max(cur, lo), hi)
+		switch {
+		case desired > cur:
+			clamps[i] = fmt.Sprintf("currentReplicas %d is below minReplicas %d; scaling to minReplicas", cur, lo)
+			raised, changed = cmp.Or(raised, v.Name), cmp.Or(changed, v.Name)
+		case desired < cur:
+			clamps[i] = fmt.Sprintf("currentReplicas %d is above maxReplicas %d; scaling to maxReplicas", cur, hi)
+			changed = cmp.Or(changed, v.Name)
+		}
+		md.Decisions[i] = Decision{Variant: v.Name, Current: cur, Desired: desired}
+	}
+
+	a := md.Analysis
+	step := a.Reason
+	chosen := -1
+	switch {
+	case a.ScaleUp && raised != "":
+		step += fmt.Sprintf("; not adding a replica this round: variant %s is being raised to its minReplicas", raised)
+	case a.ScaleUp:
+		chosen = pick(sorted, md.Decisions, func(v Variant, d Decision) bool { return d.Desired < upper(v) }, false)
+		if chosen < 0 {
+			step += "; cannot scale up: every variant is at its maxReplicas"
+			break
+		}
+		md.Decisions[chosen].Desired++
+		step += "; scaling up cheapest variant " + sorted[chosen].Name
+	case a.ScaleDownSafe && changed != "":
+		step += fmt.Sprintf("; scale-down deferred while variant %s is brought within its replica bounds", changed)
+	case a.ScaleDownSafe:
+		chosen = pick(sorted, md.Decisions, func(v Variant, d Decision) bool { return d.Desired > max(v.MinReplicas, 0) }, true)
+		if chosen < 0 {
+			step += "; cannot scale down: every variant is at its minReplicas"
+			break
+		}
+		md.Decisions[chosen].Desired--
+		step += "; scaling down most expensive variant " + sorted[chosen].Name
+	}
+
+	for i := range md.Decisions {
+		d := &md.Decisions[i]
+		d.Reason = step
+		if clamps[i] != "" {
+			d.Reason = clamps[i] + "; " + step
+		}
+		switch {
+		case d.Desired > d.Current:
+			d.Direction = DirectionUp
+		case d.Desired < d.Current:
+			d.Direction = DirectionDown
+		default:
+			d.Direction = DirectionNone
+		}
+	}
+	return md
+}
+
+func bounds(v Variant) (lo, hi int32) {
+	lo = max(v.MinReplicas, 0)
+	return lo, max(v.MaxReplicas, lo)
+}
+
+func upper(v Variant) int32 {
+	_, hi := bounds(v)
+	return hi
+}
+
+// pick returns the index of the eligible variant with the lowest cost (or
+// the highest, if expensive), ties broken by name; -1 if none is eligible.
+// variants is sorted by name, so the first of equal costs wins.
+func pick(variants []Variant, decisions []Decision, eligible func(Variant, Decision) bool, expensive bool) int {
+	best := -1
+	for i, v := range variants {
+		if !eligible(v, decisions[i]) {
+			continue
+		}
+		if best < 0 {
+			best = i
+			continue
+		}
+		c := cmp.Compare(v.Cost, variants[best].Cost)
+		if (expensive && c > 0) || (!expensive && c < 0) {
+			best = i
+		}
+	}
+	return best
+}

@@ -1,0 +1,272 @@
+package capacity
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// DefaultKey is the ConfigMap data key of the global defaults entry.
+const DefaultKey = "default"
+
+// Source says where a resolved configuration comes from: SourceBuiltin,
+// SourceDefault, or "override/<key>" for the override entry with that key.
+type Source string
+
+const (
+	// SourceBuiltin: the built-in defaults (no ConfigMap, no default entry,
+	// or an invalid one).
+	SourceBuiltin Source = "builtin"
+	// SourceDefault: the ConfigMap's `default` entry.
+	SourceDefault Source = "default"
+)
+
+const overridePrefix = "override/"
+
+// OverrideSource returns the Source of the override entry with the given key.
+func OverrideSource(key string) Source { return Source(overridePrefix + key) }
+
+// OverrideKey returns the ConfigMap key of an override source, and false for
+// SourceBuiltin and SourceDefault.
+func (s Source) OverrideKey() (key string, ok bool) {
+	return strings.CutPrefix(string(s), overridePrefix)
+}
+
+// modelKey identifies the VariantAutoscalings an override applies to.
+type modelKey struct {
+	modelID   string
+	namespace string
+}
+
+// resolved is a configuration together with its precomputed source, so that
+// Resolve allocates nothing.
+type resolved struct {
+	config CapacityScalingConfig
+	source Source
+}
+
+// Snapshot is the parsed, validated content of the capacity-scaling
+// ConfigMap. It is immutable once built, so any number of goroutines may use
+// it concurrently; nothing it returns aliases its internal state.
+type Snapshot struct {
+	version    string
+	base       resolved // what a model without an override gets
+	hasDefault bool
+	overrides  map[modelKey]resolved
+	errs       []EntryError
+	warnings   []EntryWarning
+}
+
+// Builtin returns the snapshot used when there is no ConfigMap: every model
+// resolves to DefaultCapacityScalingConfig with SourceBuiltin.
+func Builtin() *Snapshot {
+	return &Snapshot{base: resolved{config: DefaultCapacityScalingConfig(), source: SourceBuiltin}}
+}
+
+// Parse builds a snapshot from a ConfigMap's Data; version is the
+// ConfigMap's resourceVersion, returned by Version. Parse never fails and
+// never returns nil: every entry is decoded and validated on its own, and an
+// entry with problems is skipped and reported by Errors, following the spec:
+//
+//   - No `default` entry, or an invalid one: models without an override use
+//     the built-in defaults, and overrides inherit from the built-ins.
+//   - The `default` entry must not name a model_id or namespace.
+//   - Every other key is an override that must name model_id and namespace;
+//     it sets only the fields it names and inherits the rest. It is
+//     validated as merged, so a partial override is judged by the
+//     configuration it produces. An invalid override is skipped and its
+//     model uses the default.
+//   - Two valid overrides for the same model_id and namespace: the one whose
+//     key sorts first is applied, the other is reported as
+//     DuplicateOverrideError.
+//
+// Accepted entries with a caveat are reported by Warnings.
+func Parse(data map[string]string, version string) *Snapshot {
+	s := Builtin()
+	s.version = version
+
+	if text, ok := data[DefaultKey]; ok {
+		if cfg, err := parseDefault(text); err != nil {
+			s.errs = append(s.errs, EntryError{Key: DefaultKey, Err: err})
+		} else {
+			s.base = resolved{config: cfg, source: SourceDefault}
+			s.hasDefault = true
+			s.warn(DefaultKey, cfg)
+		}
+	}
+
+	// Keys in order, so that the first of two duplicate overrides wins.
+	winners := make(map[modelKey]string)
+	for _, key := range slices.Sorted(maps.Keys(data)) {
+		if key == DefaultKey {
+			continue
+		}
+		cfg, err := parseOverride(data[key], s.base.config)
+		if err != nil {
+			s.errs = append(s.errs, EntryError{Key: key, Err: err})
+			continue
+		}
+		mk := modelKey{modelID: cfg.ModelID, namespace: cfg.Namespace}
+		if winner, dup := winners[mk]; dup {
+			s.errs = append(s.errs, EntryError{Key: key, Err: DuplicateOverrideError{
+				ModelID: cfg.ModelID, Namespace: cfg.Namespace, Winner: winner}})
+			continue
+		}
+		winners[mk] = key
+		if s.overrides == nil {
+			s.overrides = make(map[modelKey]resolved)
+		}
+		s.overrides[mk] = resolved{config: cfg, source: OverrideSource(key)}
+		s.warn(key, cfg)
+	}
+	slices.SortStableFunc(s.errs, func(a, b EntryError) int { return strings.Compare(a.Key, b.Key) })
+	slices.SortStableFunc(s.warnings, func(a, b EntryWarning) int { return strings.Compare(a.Key, b.Key) })
+	return s
+}
+
+func parseDefault(text string) (CapacityScalingConfig, error) {
+	e, err := DecodeEntry(text)
+	if err != nil {
+		return CapacityScalingConfig{}, err
+	}
+	var errs []error
+	for _, f := range []struct{ name, value string }{{fieldModelID, e.ModelID}, {fieldNamespace, e.Namespace}} {
+		if f.value != "" {
+			errs = append(errs, fieldErrorf(f.name, ErrFieldNotAllowed,
+				"%s is not allowed in the %q entry: it holds the global defaults for every model; "+
+					"put model-specific settings in an override entry under another key", f.name, DefaultKey))
+		}
+	}
+	cfg := DefaultCapacityScalingConfig().Merge(e)
+	cfg.ModelID, cfg.Namespace = "", ""
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return cfg, errors.Join(errs...)
+}
+
+func parseOverride(text string, base CapacityScalingConfig) (CapacityScalingConfig, error) {
+	e, err := DecodeEntry(text)
+	if err != nil {
+		return CapacityScalingConfig{}, err
+	}
+	var errs []error
+	if e.ModelID == "" {
+		errs = append(errs, missingFieldError(fieldModelID))
+	}
+	if e.Namespace == "" {
+		errs = append(errs, missingFieldError(fieldNamespace))
+	} else if !isDNS1123Label(e.Namespace) {
+		errs = append(errs, fieldErrorf(fieldNamespace, ErrInvalidValue,
+			"namespace must be a valid Kubernetes namespace name (at most 63 lowercase letters, digits and '-', "+
+				"starting and ending with a letter or digit), got %q", e.Namespace))
+	}
+	cfg := base.Merge(e)
+	if err := cfg.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return cfg, errors.Join(errs...)
+}
+
+func missingFieldError(field string) error {
+	return fieldErrorf(field, ErrMissingField,
+		"%s is required: an override entry must name the model_id and namespace it applies to "+
+			"(only the %q entry omits them)", field, DefaultKey)
+}
+
+func isDNS1123Label(s string) bool {
+	if len(s) == 0 || len(s) > 63 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		alnum := (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+		if !alnum && (c != '-' || i == 0 || i == len(s)-1) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Snapshot) warn(key string, cfg CapacityScalingConfig) {
+	for _, msg := range cfg.Warnings() {
+		s.warnings = append(s.warnings, EntryWarning{Key: key, Message: msg})
+	}
+}
+
+// Resolve returns the configuration for a model in a namespace and where it
+// comes from: the override naming exactly this model_id and namespace, else
+// the default entry, else the built-in defaults. It is a map lookup that
+// allocates nothing. A nil snapshot resolves to the built-in defaults.
+func (s *Snapshot) Resolve(modelID, namespace string) (CapacityScalingConfig, Source) {
+	if s == nil {
+		return DefaultCapacityScalingConfig(), SourceBuiltin
+	}
+	if r, ok := s.overrides[modelKey{modelID: modelID, namespace: namespace}]; ok {
+		return r.config, r.source
+	}
+	return s.base.config, s.base.source
+}
+
+// Default returns the configuration of models without an override and its
+// source (SourceDefault or SourceBuiltin).
+func (s *Snapshot) Default() (CapacityScalingConfig, Source) {
+	if s == nil {
+		return DefaultCapacityScalingConfig(), SourceBuiltin
+	}
+	return s.base.config, s.base.source
+}
+
+// Version returns the ConfigMap resourceVersion given to Parse ("" for
+// Builtin).
+func (s *Snapshot) Version() string {
+	if s == nil {
+		return ""
+	}
+	return s.version
+}
+
+// Entries returns the number of valid entries applied: the default entry (if
+// valid) plus the valid overrides.
+func (s *Snapshot) Entries() int {
+	if s == nil {
+		return 0
+	}
+	n := len(s.overrides)
+	if s.hasDefault {
+		n++
+	}
+	return n
+}
+
+// HasDefault reports whether a valid `default` entry was applied.
+func (s *Snapshot) HasDefault() bool { return s != nil && s.hasDefault }
+
+// Errors returns the skipped entries, one per key, sorted by key. The slice
+// is a copy.
+func (s *Snapshot) Errors() []EntryError {
+	if s == nil {
+		return nil
+	}
+	return slices.Clone(s.errs)
+}
+
+// Warnings returns the caveats of accepted entries, sorted by key. The slice
+// is a copy.
+func (s *Snapshot) Warnings() []EntryWarning {
+	if s == nil {
+		return nil
+	}
+	return slices.Clone(s.warnings)
+}
+
+// String summarizes the snapshot for logs.
+func (s *Snapshot) String() string {
+	if s == nil {
+		return "capacity config <nil>"
+	}
+	return fmt.Sprintf("capacity config version=%q entries=%d has_default=%t invalid=%d",
+		s.version, s.Entries(), s.hasDefault, len(s.errs))
+}
