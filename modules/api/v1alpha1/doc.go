@@ -1,0 +1,12 @@
+// Package v1alpha1 holds the llmd.ai/v1alpha1 API of the Workload Variant
+// Autoscaler: the namespaced VariantAutoscaling kind, which binds one scalable
+// workload serving a model (a "variant") to capacity-based autoscaling.
+//
+// The package depends on k8s.io/apimachinery only, so that clients can import
+// the types without pulling in controller-runtime. Validation and defaulting
+// live in the CRD schema (OpenAPI markers and CEL rules), not in a webhook; the
+// CRD is generated from the markers in this package by `make manifests`.
+//
+// +kubebuilder:object:generate=true
+// +groupName=llmd.ai
+package v1alpha1
