@@ -31,7 +31,11 @@ func OverrideSource(key string) Source { return Source(overridePrefix + key) }
 // OverrideKey returns the ConfigMap key of an override source, and false for
 // SourceBuiltin and SourceDefault.
 func (s Source) OverrideKey() (key string, ok bool) {
-	return strings.CutPrefix(string(s), overridePrefix)
+	key, ok = strings.CutPrefix(string(s), overridePrefix)
+	if !ok {
+		return "", false
+	}
+	return key, true
 }
 
 // modelKey identifies the VariantAutoscalings an override applies to.
