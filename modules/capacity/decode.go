@@ -95,9 +95,21 @@ func DecodeEntry(text string) (Entry, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return Entry{}, errors.Join(errs...)
+		return Entry{}, joinCapped(errs)
 	}
 	return e, nil
+}
+
+// maxReported caps the problems reported for one entry, so that a pasted
+// document with thousands of fields still gives a readable message.
+const maxReported = 8
+
+func joinCapped(errs []error) error {
+	if len(errs) > maxReported {
+		more := len(errs) - maxReported
+		errs = append(errs[:maxReported:maxReported], fmt.Errorf("and %d more problems", more))
+	}
+	return errors.Join(errs...)
 }
 
 func decodeName(field string, v any) (string, error) {
@@ -184,8 +196,9 @@ func unknownFieldError(name string) error {
 	msg := "unknown field " + quoted
 	if s := suggestField(name); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	} else {
+		msg += " (valid fields: " + strings.Join(knownFields(), ", ") + ")"
 	}
-	msg += "; valid fields are " + strings.Join(knownFields(), ", ")
 	return FieldError{Field: name, Err: ErrUnknownField, Message: msg}
 }
 
@@ -197,6 +210,9 @@ func yamlError(err error) error {
 	lines := strings.Split(strings.TrimSpace(msg), "\n")
 	for i := range lines {
 		lines[i] = strings.TrimSpace(lines[i])
+	}
+	if len(lines) > maxReported {
+		lines = append(lines[:maxReported:maxReported], fmt.Sprintf("and %d more", len(lines)-maxReported))
 	}
 	msg = strings.Join(lines, "; ")
 	// yaml.v2 reports: line 2: key "kvCacheThreshold" already set in map
@@ -227,7 +243,7 @@ func nonFiniteFieldErrors(text string) error {
 			}
 		}
 		if len(errs) > 0 {
-			return errors.Join(errs...)
+			return joinCapped(errs)
 		}
 	}
 	return fieldErrorf("", ErrNotFinite, "entry contains a value that is not a finite number (.nan or .inf)")

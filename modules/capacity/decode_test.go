@@ -2,13 +2,14 @@ package capacity
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-const validFields = "; valid fields are model_id, namespace, kvCacheThreshold, queueLengthThreshold, kvSpareTrigger, queueSpareTrigger"
+const validFields = " (valid fields: model_id, namespace, kvCacheThreshold, queueLengthThreshold, kvSpareTrigger, queueSpareTrigger)"
 
 func TestDecodeEntry(t *testing.T) {
 	cases := map[string]struct {
@@ -37,13 +38,13 @@ func TestDecodeEntry(t *testing.T) {
 		},
 		"typo": {
 			text:    "kvCacheTreshold: 0.8",
-			wantErr: []fieldErrorSummary{{"kvCacheTreshold", "unknown field", `unknown field "kvCacheTreshold" (did you mean "kvCacheThreshold"?)` + validFields}},
+			wantErr: []fieldErrorSummary{{"kvCacheTreshold", "unknown field", `unknown field "kvCacheTreshold" (did you mean "kvCacheThreshold"?)`}},
 		},
 		"wrong case": {
-			text:    "KvCacheThreshold: 0.8\nmodelId: m",
+			text: "KvCacheThreshold: 0.8\nmodelId: m",
 			wantErr: []fieldErrorSummary{
-				{"KvCacheThreshold", "unknown field", `unknown field "KvCacheThreshold" (did you mean "kvCacheThreshold"?)` + validFields},
-				{"modelId", "unknown field", `unknown field "modelId" (did you mean "model_id"?)` + validFields},
+				{"KvCacheThreshold", "unknown field", `unknown field "KvCacheThreshold" (did you mean "kvCacheThreshold"?)`},
+				{"modelId", "unknown field", `unknown field "modelId" (did you mean "model_id"?)`},
 			},
 		},
 		"unrelated field": {
@@ -95,7 +96,7 @@ func TestDecodeEntry(t *testing.T) {
 		},
 		"NaN in a misspelt field": {
 			text:    "kvSpareTriger: .NaN",
-			wantErr: []fieldErrorSummary{{"kvSpareTriger", "unknown field", `unknown field "kvSpareTriger" (did you mean "kvSpareTrigger"?)` + validFields}},
+			wantErr: []fieldErrorSummary{{"kvSpareTriger", "unknown field", `unknown field "kvSpareTriger" (did you mean "kvSpareTrigger"?)`}},
 		},
 		"NaN inside a nested value": {
 			text:    "kvCacheThreshold: [.nan]",
@@ -132,7 +133,7 @@ func TestDecodeEntry(t *testing.T) {
 		"every problem is reported": {
 			text: "kvCacheTreshold: 0.8\nqueueLengthThreshold: \"5\"\nkvSpareTrigger: yes",
 			wantErr: []fieldErrorSummary{
-				{"kvCacheTreshold", "unknown field", `unknown field "kvCacheTreshold" (did you mean "kvCacheThreshold"?)` + validFields},
+				{"kvCacheTreshold", "unknown field", `unknown field "kvCacheTreshold" (did you mean "kvCacheThreshold"?)`},
 				{"kvSpareTrigger", "wrong type", "kvSpareTrigger must be a number, got a boolean (true)"},
 				{"queueLengthThreshold", "wrong type", `queueLengthThreshold must be a number, got the string "5": remove the quotes`},
 			},
@@ -175,6 +176,56 @@ func TestDecodeEntryLongInputsStayReadable(t *testing.T) {
 	}
 	if n := len(err.Error()); n > 600 {
 		t.Errorf("error message is %d bytes long, want it truncated: %.200s...", n, err)
+	}
+}
+
+func TestDecodeEntryAdversarialInputs(t *testing.T) {
+	aliasBomb := "a: &a [x, x, x, x, x, x, x, x, x]\n"
+	for i, name := range []string{"b", "c", "d", "e", "f", "g"} {
+		prev := string(rune('a' + i))
+		aliasBomb += fmt.Sprintf("%s: &%s [%s]\n", name, name, strings.TrimSuffix(strings.Repeat("*"+prev+", ", 9), ", "))
+	}
+	cases := map[string]struct {
+		text string
+		want error
+	}{
+		"alias bomb":             {aliasBomb, ErrInvalidYAML},
+		"alias bomb of NaNs":     {strings.ReplaceAll(aliasBomb, "x", ".nan"), ErrInvalidYAML},
+		"self-referencing alias": {"a: &a [*a]", ErrInvalidYAML},
+		"deeply nested lists":    {strings.Repeat("[", 5000) + strings.Repeat("]", 5000), ErrWrongType},
+		"deeply nested maps":     {strings.Repeat("{a: ", 5000) + "1" + strings.Repeat("}", 5000), ErrUnknownField},
+		"very long key":          {strings.Repeat("kvCacheThreshold", 10000) + ": 1", ErrInvalidYAML},
+		"non-string key":         {"? [a]\n: 1", ErrInvalidYAML},
+		"binary":                 {"\x00\xff\xfe", ErrInvalidYAML},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := DecodeEntry(tc.text)
+			if !errors.Is(err, tc.want) {
+				t.Errorf("DecodeEntry error = %v, want one matching %v", err, tc.want)
+			}
+			if err != nil && len(err.Error()) > 1000 {
+				t.Errorf("error message is %d bytes long", len(err.Error()))
+			}
+		})
+	}
+}
+
+func TestDecodeEntryCapsReportedProblems(t *testing.T) {
+	var b strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&b, "field%02d: 1\n", i)
+	}
+	_, err := DecodeEntry(b.String())
+	got := summarize(err)
+	if len(got) != maxReported {
+		t.Fatalf("DecodeEntry reported %d field errors, want %d: %v", len(got), maxReported, err)
+	}
+	if want := "and 12 more problems"; !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("DecodeEntry error %q does not end with %q", err, want)
+	}
+	if !errors.Is(err, ErrUnknownField) {
+		t.Errorf("errors.Is(%v, ErrUnknownField) = false", err)
 	}
 }
 

@@ -1,22 +1,32 @@
 package capacity
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// Replica sets used by the AnalyzeModel cases, with the default config.
-var (
-	saturated = []ReplicaMetrics{rm("s", 0.95, 0)}                                            // scale-up
-	idle      = []ReplicaMetrics{rm("i1", 0.1, 0), rm("i2", 0.1, 0)}                          // scale-down safe
-	steady    = []ReplicaMetrics{rm("m1", 0.5, 1), rm("m2", 0.5, 1)}                          // no change
+// Reasons of the analyses the AnalyzeModel cases produce (default config).
+const (
 	upReason  = "the only replica with metrics is saturated (KV cache usage >= kvCacheThreshold 0.80 or queue length >= queueLengthThreshold 5)"
 	downBase  = "average spare KV capacity 0.70 and spare queue capacity 5.00 meet their triggers (kvSpareTrigger 0.10, queueSpareTrigger 3) and would still with one replica fewer (0.60, 5.00); scale-down is safe"
 	noneBase  = "no replicas are running, so there are no metrics to analyze; no scaling decision"
 	unbounded = int32(math.MaxInt32)
 )
+
+// saturated is one saturated replica: a scale-up signal.
+func saturated() []ReplicaMetrics { return []ReplicaMetrics{rm("s", 0.95, 0)} }
+
+// idle is n idle replicas: two or more make scale-down safe.
+func idle(n int) []ReplicaMetrics {
+	out := make([]ReplicaMetrics, n)
+	for i := range out {
+		out[i] = rm(fmt.Sprintf("i%d", i), 0.1, 0)
+	}
+	return out
+}
 
 func variant(name string, cost float64, current, lo, hi int32, replicas []ReplicaMetrics) Variant {
 	return Variant{Name: name, Cost: cost, CurrentReplicas: current, MinReplicas: lo, MaxReplicas: hi, Replicas: replicas}
@@ -38,7 +48,7 @@ func TestAnalyzeModel(t *testing.T) {
 		},
 		"scale up the cheapest variant": {
 			variants: []Variant{
-				variant("llama-h100", 40, 1, 0, unbounded, saturated),
+				variant("llama-h100", 40, 1, 0, unbounded, saturated()),
 				variant("llama-a100", 10, 0, 0, unbounded, nil),
 			},
 			want: []Decision{
@@ -47,57 +57,57 @@ func TestAnalyzeModel(t *testing.T) {
 			},
 		},
 		"scale up: ties broken by name": {
-			variants: []Variant{variant("b", 10, 1, 1, unbounded, saturated), variant("a", 10, 0, 0, unbounded, nil)},
+			variants: []Variant{variant("b", 10, 1, 1, unbounded, saturated()), variant("a", 10, 0, 0, unbounded, nil)},
 			want: []Decision{
 				{"a", 0, 1, DirectionUp, upReason + "; scaling up cheapest variant a"},
 				{"b", 1, 1, DirectionNone, upReason + "; scaling up cheapest variant a"},
 			},
 		},
 		"scale up skips a variant at its max": {
-			variants: []Variant{variant("cheap", 1, 1, 0, 1, saturated), variant("dear", 5, 0, 0, 3, nil)},
+			variants: []Variant{variant("cheap", 1, 1, 0, 1, saturated()), variant("dear", 5, 0, 0, 3, nil)},
 			want: []Decision{
 				{"cheap", 1, 1, DirectionNone, upReason + "; scaling up cheapest variant dear"},
 				{"dear", 0, 1, DirectionUp, upReason + "; scaling up cheapest variant dear"},
 			},
 		},
 		"scale up with every variant at its max": {
-			variants: []Variant{variant("a", 1, 1, 0, 1, saturated)},
+			variants: []Variant{variant("a", 1, 1, 0, 1, saturated())},
 			want:     []Decision{{"a", 1, 1, DirectionNone, upReason + "; cannot scale up: every variant is at its maxReplicas"}},
 		},
 		"scale down the most expensive variant": {
-			variants: []Variant{variant("cheap", 10, 1, 0, unbounded, idle[:1]), variant("dear", 40, 1, 0, unbounded, idle[1:])},
+			variants: []Variant{variant("cheap", 10, 1, 0, unbounded, idle(1)), variant("dear", 40, 1, 0, unbounded, idle(1))},
 			want: []Decision{
 				{"cheap", 1, 1, DirectionNone, downBase + "; scaling down most expensive variant dear"},
 				{"dear", 1, 0, DirectionDown, downBase + "; scaling down most expensive variant dear"},
 			},
 		},
 		"scale down: ties broken by name": {
-			variants: []Variant{variant("y", 40, 1, 0, unbounded, idle[:1]), variant("x", 40, 1, 0, unbounded, idle[1:])},
+			variants: []Variant{variant("y", 40, 1, 0, unbounded, idle(1)), variant("x", 40, 1, 0, unbounded, idle(1))},
 			want: []Decision{
 				{"x", 1, 0, DirectionDown, downBase + "; scaling down most expensive variant x"},
 				{"y", 1, 1, DirectionNone, downBase + "; scaling down most expensive variant x"},
 			},
 		},
 		"scale down skips a variant at its min": {
-			variants: []Variant{variant("cheap", 10, 1, 0, unbounded, idle[:1]), variant("dear", 40, 1, 1, unbounded, idle[1:])},
+			variants: []Variant{variant("cheap", 10, 1, 0, unbounded, idle(1)), variant("dear", 40, 1, 1, unbounded, idle(1))},
 			want: []Decision{
 				{"cheap", 1, 0, DirectionDown, downBase + "; scaling down most expensive variant cheap"},
 				{"dear", 1, 1, DirectionNone, downBase + "; scaling down most expensive variant cheap"},
 			},
 		},
 		"scale down with every variant at its min": {
-			variants: []Variant{variant("a", 10, 2, 2, unbounded, idle)},
+			variants: []Variant{variant("a", 10, 2, 2, unbounded, idle(2))},
 			want:     []Decision{{"a", 2, 2, DirectionNone, downBase + "; cannot scale down: every variant is at its minReplicas"}},
 		},
 		"above max is clamped and defers scale-down": {
-			variants: []Variant{variant("a", 10, 2, 0, 1, idle), variant("b", 40, 0, 0, unbounded, nil)},
+			variants: []Variant{variant("a", 10, 2, 0, 1, idle(2)), variant("b", 40, 0, 0, unbounded, nil)},
 			want: []Decision{
 				{"a", 2, 1, DirectionDown, "currentReplicas 2 is above maxReplicas 1; scaling to maxReplicas; " + downBase + "; scale-down deferred while variant a is brought within its replica bounds"},
 				{"b", 0, 0, DirectionNone, downBase + "; scale-down deferred while variant a is brought within its replica bounds"},
 			},
 		},
 		"below min is clamped and replaces this round's scale-up": {
-			variants: []Variant{variant("a", 10, 0, 1, unbounded, nil), variant("b", 40, 1, 0, unbounded, saturated)},
+			variants: []Variant{variant("a", 10, 0, 1, unbounded, nil), variant("b", 40, 1, 0, unbounded, saturated())},
 			want: []Decision{
 				{"a", 0, 1, DirectionUp, "currentReplicas 0 is below minReplicas 1; scaling to minReplicas; " + upReason + "; not adding a replica this round: variant a is being raised to its minReplicas"},
 				{"b", 1, 1, DirectionNone, upReason + "; not adding a replica this round: variant a is being raised to its minReplicas"},
@@ -117,12 +127,12 @@ func TestAnalyzeModel(t *testing.T) {
 				"metrics are missing: none of the 5 replicas reports both KV cache usage and queue length; no scaling decision"}},
 		},
 		"pods without metrics rows block scale-down": {
-			variants: []Variant{variant("a", 10, 3, 0, unbounded, idle)},
+			variants: []Variant{variant("a", 10, 3, 0, unbounded, idle(2))},
 			want: []Decision{{"a", 3, 3, DirectionNone, "average spare KV capacity 0.70 and spare queue capacity 5.00 meet their triggers " +
 				"(kvSpareTrigger 0.10, queueSpareTrigger 3); not scaling down: 1 replica has no metrics"}},
 		},
 		"steady state": {
-			variants: []Variant{variant("a", 10, 2, 1, 4, steady)},
+			variants: []Variant{variant("a", 10, 2, 1, 4, []ReplicaMetrics{rm("m1", 0.5, 1), rm("m2", 0.5, 1)})},
 			want: []Decision{{"a", 2, 2, DirectionNone, "average spare KV capacity 0.30 and spare queue capacity 4.00 meet their triggers " +
 				"(kvSpareTrigger 0.10, queueSpareTrigger 3); not scaling down: with one replica fewer the replicas would be saturated (average KV cache usage 1.00, queue length 2.00)"}},
 		},
@@ -160,7 +170,7 @@ func TestAnalyzeModelPoolsReplicas(t *testing.T) {
 }
 
 func TestAnalyzeModelDoesNotModifyInput(t *testing.T) {
-	variants := []Variant{variant("b", 10, 1, 0, unbounded, saturated), variant("a", 20, 1, 0, unbounded, nil)}
+	variants := []Variant{variant("b", 10, 1, 0, unbounded, saturated()), variant("a", 20, 1, 0, unbounded, nil)}
 	before := []Variant{variants[0], variants[1]}
 	AnalyzeModel(DefaultCapacityScalingConfig(), variants)
 	if diff := cmp.Diff(before, variants); diff != "" {

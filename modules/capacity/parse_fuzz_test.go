@@ -1,0 +1,95 @@
+package capacity
+
+import (
+	"errors"
+	"maps"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// FuzzParse feeds Parse a default entry and two overrides under arbitrary
+// keys. Properties: Parse does not panic; every input key is either applied
+// or reported, once; every configuration Resolve returns validates, and its
+// source names an applied key; Errors and Warnings only name input keys.
+func FuzzParse(f *testing.F) {
+	// Seeds: the entries of every spec example.
+	files, err := filepath.Glob(filepath.Join("testdata", "spec", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no seed examples in testdata/spec: %v", err)
+	}
+	for _, file := range files {
+		data := loadConfigMapData(f, filepath.Base(file))
+		var others []string
+		for _, k := range slices.Sorted(maps.Keys(data)) {
+			if k != DefaultKey {
+				others = append(others, k, data[k])
+			}
+		}
+		for len(others) < 4 {
+			others = append(others, "extra", "")
+		}
+		f.Add(data[DefaultKey], others[0], others[1], others[2], others[3])
+	}
+	f.Add("kvCacheThreshold: .nan", "a", "model_id: m\nnamespace: n\nkvSpareTrigger: '0.1'", "b", "- [1, 2]")
+	f.Add("model_id: x", "a", "model_id: m\nnamespace: n", "b", "model_id: m\nnamespace: n\nqueueSpareTrigger: 99")
+	f.Add("{a: &a [*a, *a]}", "", "~", "default", "kvCacheTreshold: 0.8\nqueueLengthThreshold: 1e30")
+
+	f.Fuzz(func(t *testing.T, def, key1, entry1, key2, entry2 string) {
+		data := map[string]string{DefaultKey: def, key1: entry1, key2: entry2}
+		s := Parse(data, "v")
+
+		reported := map[string]bool{}
+		for _, e := range s.Errors() {
+			if _, ok := data[e.Key]; !ok {
+				t.Errorf("Errors() names key %q, not in the input", e.Key)
+			}
+			if reported[e.Key] {
+				t.Errorf("Errors() reports key %q twice", e.Key)
+			}
+			reported[e.Key] = true
+			if e.Err == nil || e.Error() == "" {
+				t.Errorf("EntryError for %q has no reason", e.Key)
+			}
+		}
+		for _, w := range s.Warnings() {
+			if _, ok := data[w.Key]; !ok || reported[w.Key] {
+				t.Errorf("Warnings() names key %q: in input %t, rejected %t", w.Key, ok, reported[w.Key])
+			}
+		}
+		if got, want := s.Entries()+len(reported), len(data); got != want {
+			t.Errorf("Entries() %d + rejected %d = %d, want one per input key (%d)", s.Entries(), len(reported), got, want)
+		}
+		if s.HasDefault() == reported[DefaultKey] {
+			t.Errorf("HasDefault() = %t but the default entry rejected = %t", s.HasDefault(), reported[DefaultKey])
+		}
+
+		check := func(modelID, namespace string) {
+			c, src := s.Resolve(modelID, namespace)
+			if err := c.Validate(); err != nil {
+				t.Errorf("Resolve(%q, %q) = %+v from %s, which does not validate: %v", modelID, namespace, c, src, err)
+			}
+			switch key, ok := src.OverrideKey(); {
+			case ok && (reported[key] || key == DefaultKey):
+				t.Errorf("Resolve(%q, %q) source %s is not an applied override", modelID, namespace, src)
+			case ok && (c.ModelID != modelID || c.Namespace != namespace):
+				t.Errorf("Resolve(%q, %q) returned override for %q/%q", modelID, namespace, c.ModelID, c.Namespace)
+			case ok:
+			case src == SourceDefault && !s.HasDefault(), src == SourceBuiltin && s.HasDefault():
+				t.Errorf("Resolve(%q, %q) source %s, but HasDefault() = %t", modelID, namespace, src, s.HasDefault())
+			}
+		}
+		check("", "")
+		for _, text := range []string{entry1, entry2} {
+			e, err := DecodeEntry(text)
+			if err != nil {
+				if !errors.Is(err, ErrInvalidYAML) && !errors.Is(err, ErrUnknownField) && !errors.Is(err, ErrWrongType) &&
+					!errors.Is(err, ErrNotFinite) && !errors.Is(err, ErrOutOfRange) && !errors.Is(err, ErrInvalidValue) {
+					t.Errorf("DecodeEntry(%q) error %v matches no sentinel", text, err)
+				}
+				continue
+			}
+			check(e.ModelID, e.Namespace)
+		}
+	})
+}
