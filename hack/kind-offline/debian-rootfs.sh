@@ -55,6 +55,7 @@ chroot_install() {
   printf '#!/bin/sh\nexit 101\n' >"${tmp}/usr/sbin/policy-rc.d"
   chmod 0755 "${tmp}/usr/sbin/policy-rc.d"
   mount -t proc proc "${tmp}/proc"
+  on_exit "umount '${tmp}/proc' 2>/dev/null"
   local rc=0
   # shellcheck disable=SC2086 # the package list is word-split on purpose
   chroot "${tmp}" /usr/bin/env DEBIAN_FRONTEND=noninteractive \

@@ -19,23 +19,41 @@ now() { date +%s.%3N; }
 # elapsed START prints the seconds since START (from now) with one decimal.
 elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
 
-# step NAME CMD... runs CMD, logs how long it took and appends the timing.
+# step NAME CMD... runs CMD with errexit in force, logs how long it took and
+# appends the timing. A failure exits the script; the EXIT trap names the step.
 step() {
-  local name="$1" start rc=0
+  local name="$1" start took
   shift
+  KIND_OFFLINE_STEP="${name}"
   log "==> ${name}"
   start="$(now)"
-  "$@" || rc=$?
-  local took
+  "$@"
   took="$(elapsed "${start}")"
-  if [[ ${rc} -ne 0 ]]; then
-    log "<== ${name}: FAILED (exit ${rc}) after ${took}s"
-    return "${rc}"
-  fi
+  KIND_OFFLINE_STEP=""
   log "<== ${name}: ${took}s"
   mkdir -p "$(dirname "${KIND_OFFLINE_TIMINGS}")"
   printf '%s %s %s %s\n' "$(date +%s)" "$(basename "$0")" "${name// /_}" "${took}" >>"${KIND_OFFLINE_TIMINGS}"
 }
+
+# on_exit CMD runs CMD (a string) when the script exits, after earlier ones.
+on_exit() { KIND_OFFLINE_EXIT_CMDS+=("$1"); }
+
+_kind_offline_exit() {
+  local rc=$? cmd
+  if [[ ${rc} -ne 0 && -n "${KIND_OFFLINE_STEP:-}" ]]; then
+    log "FAILED in step '${KIND_OFFLINE_STEP}' (exit ${rc})"
+  fi
+  for cmd in "${KIND_OFFLINE_EXIT_CMDS[@]}"; do
+    eval "${cmd}" || true
+  done
+  return "${rc}"
+}
+
+KIND_OFFLINE_STEP=""
+KIND_OFFLINE_EXIT_CMDS=()
+trap _kind_offline_exit EXIT
+# Command substitutions fail the script like any other command.
+shopt -s inherit_errexit
 
 # load_versions reads hack/versions.mk (plain `NAME ?= value` lines) into
 # the environment unless a variable is already set (make exports them).

@@ -3,10 +3,12 @@
 //
 //	imagewriter image -tag REF -o OUT.tar [-file SRC=DST[:MODE]]... [-symlink LINK=TARGET]...
 //	    [-layer TAR]... [-accounts] [-entrypoint ARG]... [-cmd ARG]... [-env K=V]... [-user U] [-workdir DIR]
+//	imagewriter controller -binary BIN -o OUT.tar [-tag REF]
 //	imagewriter components -bin BIN -out DIR -kube-proxy-base TAR
 //	    -kubernetes-version V -etcd-version V -coredns-version V -pause-version V
 //
-// `image` writes one image (the controller's: a static binary FROM scratch);
+// `image` writes any one image; `controller` writes the controller's (the
+// static binary FROM scratch, non-root, as the Dockerfile builds it);
 // `components` writes one archive per Kubernetes component image that a kind
 // node preloads, named <component>.tar.
 package main
@@ -43,15 +45,17 @@ func main() {
 
 func run(ctx context.Context, args []string, log io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: imagewriter image|components [flags] (-h for help)")
+		return errors.New("usage: imagewriter image|controller|components [flags] (-h for help)")
 	}
 	switch args[0] {
 	case "image":
 		return runImage(args[1:], log)
+	case "controller":
+		return runController(args[1:], log)
 	case "components":
 		return runComponents(ctx, args[1:], log)
 	default:
-		return fmt.Errorf("unknown command %q: want image or components", args[0])
+		return fmt.Errorf("unknown command %q: want image, controller or components", args[0])
 	}
 }
 
@@ -100,6 +104,21 @@ func runImage(args []string, log io.Writer) error {
 	}
 	spec.BaseLayers, spec.Entrypoint, spec.Cmd, spec.Env = layers, entrypoint, cmd, env
 	return write(log, spec, out)
+}
+
+func runController(args []string, log io.Writer) error {
+	fs := flag.NewFlagSet("controller", flag.ContinueOnError)
+	var binary, tag, out string
+	fs.StringVar(&binary, "binary", "", "the static wva-controller binary")
+	fs.StringVar(&tag, "tag", components.ControllerRepository+":dev", "image reference")
+	fs.StringVar(&out, "o", "", "output docker-archive tarball")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if binary == "" || out == "" {
+		return errors.New("-binary and -o must be set")
+	}
+	return write(log, components.Controller(binary, tag), out)
 }
 
 func runComponents(ctx context.Context, args []string, log io.Writer) error {

@@ -48,8 +48,8 @@ func TestParseFile(t *testing.T) {
 	}
 }
 
-// TestRunImage drives the command line the way hack/mk/kind.mk does for the
-// controller image and reads the archive back.
+// TestRunImage drives the generic command line for a controller-like image
+// and reads the archive back.
 func TestRunImage(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "wva-controller")
@@ -87,6 +87,43 @@ func TestRunImage(t *testing.T) {
 	}
 }
 
+// TestRunController drives the command line the way `make image` does.
+func TestRunController(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "wva-controller")
+	if err := os.WriteFile(bin, []byte("binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "wva-controller-v1.tar")
+	const tag = "ghcr.io/wva-project/wva-controller:v1"
+	if err := run(context.Background(), []string{"controller", "-binary", bin, "-tag", tag, "-o", out}, &bytes.Buffer{}); err != nil {
+		t.Fatalf("run controller: %v", err)
+	}
+	ref, err := name.NewTag(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := tarball.ImageFromPath(out, &ref)
+	if err != nil {
+		t.Fatalf("ImageFromPath(%s, %s): %v", out, tag, err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := struct {
+		Entrypoint []string
+		User       string
+	}{cf.Config.Entrypoint, cf.Config.User}
+	want := struct {
+		Entrypoint []string
+		User       string
+	}{[]string{"/wva-controller"}, "65532:65532"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("controller image config: -want +got:\n%s", diff)
+	}
+}
+
 func TestRunRejectsBadInvocations(t *testing.T) {
 	cases := map[string]struct {
 		args    []string
@@ -97,6 +134,7 @@ func TestRunRejectsBadInvocations(t *testing.T) {
 		"image without -o":   {args: []string{"image", "-tag", "a.io/b:c"}, wantErr: "-o"},
 		"image bad symlink":  {args: []string{"image", "-tag", "a.io/b:c", "-o", "x", "-symlink", "/a"}, wantErr: `-symlink "/a"`},
 		"image without tag":  {args: []string{"image", "-o", filepath.Join(t.TempDir(), "x.tar")}, wantErr: "tag: must be set"},
+		"controller no binary": {args: []string{"controller", "-o", "x"}, wantErr: "-binary and -o"},
 		"components no bin":  {args: []string{"components", "-out", "x"}, wantErr: "-bin and -out"},
 		"components bad ver": {args: []string{"components", "-bin", "b", "-out", "o", "-kube-proxy-base", "k"}, wantErr: `kubernetes version ""`},
 	}

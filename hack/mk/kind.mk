@@ -1,0 +1,107 @@
+# Kind: a real cluster on this machine. Where a Docker engine answers, kind
+# uses it with the published kindest/node image; elsewhere (no registry, no
+# Docker engine) kind's podman provider runs a node image assembled offline
+# by hack/kind-offline from Debian packages and the binaries hack/controlplane
+# builds from Go modules. The variables below are exported for the e2e suite.
+
+include $(ROOT)/hack/versions.mk
+
+KIND_OFFLINE_DIR   := $(ROOT)/hack/kind-offline
+KIND_OFFLINE_CACHE := $(BIN)/kind-offline
+IMAGEWRITER        := $(KIND_OFFLINE_CACHE)/imagewriter
+KIND_OFFLINE_GO_SOURCES := $(shell find $(KIND_OFFLINE_DIR) -name '*.go' -not -name '*_test.go') \
+	$(KIND_OFFLINE_DIR)/go.mod $(KIND_OFFLINE_DIR)/go.sum
+
+# Cluster name for kind-up/kind-down/kind-load.
+KIND_CLUSTER ?= wva
+# docker where a Docker engine answers, podman otherwise; probed once, on first use.
+KIND_PROVIDER ?= $(eval KIND_PROVIDER := $(shell timeout 20 docker info >/dev/null 2>&1 && echo docker || echo podman))$(KIND_PROVIDER)
+# 1: use the offline node image (the default with podman); 0: the published one.
+KIND_OFFLINE ?= $(if $(filter podman,$(KIND_PROVIDER)),1,0)
+KIND_OFFLINE_NODE_IMAGE ?= localhost/kindest/node:$(KUBERNETES_VERSION)-offline
+# The published image is the one kind/cluster.yaml pins (kind's default for KIND_VERSION).
+KIND_PUBLISHED_NODE_IMAGE ?= $(shell sed -n 's/^ *image: *//p' $(ROOT)/kind/cluster.yaml)
+KIND_NODE_IMAGE ?= $(if $(filter 1,$(KIND_OFFLINE)),$(KIND_OFFLINE_NODE_IMAGE),$(KIND_PUBLISHED_NODE_IMAGE))
+KIND_CONFIG     ?= $(ROOT)/kind/$(if $(filter 1,$(KIND_OFFLINE)),cluster-offline.yaml,cluster.yaml)
+KIND_KUBECONFIG ?= $(BIN)/kubeconfig-$(KIND_CLUSTER)
+# kind reads the provider from KIND_EXPERIMENTAL_PROVIDER; podman reads its
+# ulimits from the containers.conf that kind-host writes.
+KIND_EXPERIMENTAL_PROVIDER ?= $(KIND_PROVIDER)
+CONTAINERS_CONF ?= $(if $(filter podman,$(KIND_PROVIDER)),$(KIND_OFFLINE_CACHE)/containers.conf)
+
+# The controller image, written without Docker by `make image`.
+CONTROLLER_IMAGE_NAME ?= ghcr.io/wva-project/wva-controller
+CONTROLLER_IMAGE_TAG  ?= dev
+CONTROLLER_IMAGE      ?= $(CONTROLLER_IMAGE_NAME):$(CONTROLLER_IMAGE_TAG)
+CONTROLLER_BINARY     ?= $(BIN)/images/wva-controller
+CONTROLLER_IMAGE_TAR  ?= $(BIN)/images/wva-controller-$(CONTROLLER_IMAGE_TAG).tar
+
+export KIND_CLUSTER KIND_PROVIDER KIND_NODE_IMAGE KIND_CONFIG KIND_KUBECONFIG \
+	KIND_EXPERIMENTAL_PROVIDER CONTAINERS_CONF CONTROLLER_IMAGE CONTROLLER_IMAGE_TAR
+
+# Environment of the hack/kind-offline scripts.
+KIND_OFFLINE_ENV = ROOT=$(ROOT) BIN=$(BIN) GO=$(GO) KIND=$(KIND) IMAGEWRITER=$(IMAGEWRITER) \
+	KUBERNETES_VERSION=$(KUBERNETES_VERSION) ETCD_VERSION=$(ETCD_VERSION) COREDNS_VERSION=$(COREDNS_VERSION) \
+	PAUSE_VERSION=$(PAUSE_VERSION) KIND_VERSION=$(KIND_VERSION)
+# What the offline node image is made of (file targets of controlplane.mk).
+KIND_NODE_INPUTS = $(KUBERNETES_BINARIES) $(ETCD) $(COREDNS) $(PAUSE)
+
+##@ Kind
+
+.PHONY: kind-host
+kind-host: ## Prepare this host for kind (apt-get podman/debootstrap/containerd when missing, containers.conf).
+	@$(KIND_OFFLINE_ENV) $(KIND_OFFLINE_DIR)/host-setup.sh --provider $(KIND_PROVIDER)
+
+$(IMAGEWRITER): $(KIND_OFFLINE_GO_SOURCES)
+	cd $(KIND_OFFLINE_DIR) && GOWORK=off CGO_ENABLED=0 $(GO) build -trimpath -o $@ ./cmd/imagewriter
+
+.PHONY: imagewriter
+imagewriter: $(IMAGEWRITER) ## Build the image writer (docker-archive tarballs without Docker).
+
+.PHONY: kind-image
+kind-image: kind-host $(IMAGEWRITER) ## Build the offline node image if missing (podman, no Docker engine; FORCE=1 rebuilds).
+	@if [ "$(KIND_OFFLINE)" != 1 ]; then \
+		echo "kind-image: $(KIND_PROVIDER) uses the published $(KIND_NODE_IMAGE) (KIND_OFFLINE=1 builds the offline one)"; \
+	elif [ "$(FORCE)" != 1 ] && $(KIND_PROVIDER) image inspect $(KIND_NODE_IMAGE) >/dev/null 2>&1; then \
+		echo "kind-image: $(KIND_NODE_IMAGE) already in $(KIND_PROVIDER)"; \
+	else \
+		$(MAKE) --no-print-directory $(KIND_NODE_INPUTS) && \
+		$(KIND_OFFLINE_ENV) FORCE=$(FORCE) $(KIND_OFFLINE_DIR)/node-image.sh; \
+	fi
+
+.PHONY: kind-up
+kind-up: kind-image $(KIND) ## Create cluster KIND_CLUSTER (default wva) if missing; kubeconfig: bin/kubeconfig-<name>.
+	@$(KIND_OFFLINE_ENV) $(KIND_OFFLINE_DIR)/cluster.sh up
+
+.PHONY: kind-down
+kind-down: $(KIND) ## Delete cluster KIND_CLUSTER and its kubeconfig.
+	@$(KIND_OFFLINE_ENV) $(KIND_OFFLINE_DIR)/cluster.sh down
+
+.PHONY: image
+image: $(IMAGEWRITER) ## Write the controller image tarball to bin/images/ (static, FROM scratch, no Docker).
+	cd $(ROOT) && CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(CONTROLLER_BINARY) ./modules/controller/cmd/wva-controller
+	$(IMAGEWRITER) controller -binary $(CONTROLLER_BINARY) -tag $(CONTROLLER_IMAGE) -o $(CONTROLLER_IMAGE_TAR)
+
+.PHONY: kind-load
+kind-load: image kind-up ## Load the controller image tarball into cluster KIND_CLUSTER.
+	$(KIND) load image-archive $(CONTROLLER_IMAGE_TAR) --name $(KIND_CLUSTER)
+
+.PHONY: docker-build
+docker-build: ## Build the controller image with Docker from /Dockerfile (where Docker is available).
+	docker build -t $(CONTROLLER_IMAGE) -f $(ROOT)/Dockerfile $(ROOT)
+
+.PHONY: test-kind-unit
+test-kind-unit: ## Unit tests of hack/kind-offline (image writer, component images, kind configs).
+	cd $(KIND_OFFLINE_DIR) && GOWORK=off $(GO) test -race -count=1 $(GOTESTFLAGS) ./...
+	@for s in $(KIND_OFFLINE_DIR)/*.sh; do bash -n $$s; done
+
+.PHONY: test-kind-smoke
+test-kind-smoke: kind-image $(KIND) ## Smoke-test a real kind cluster: create, wait Ready, run an in-cluster API probe, delete.
+	cd $(KIND_OFFLINE_DIR) && GOWORK=off KIND=$(KIND) \
+		SMOKE_EXPECT_VERSION=$(if $(filter 1,$(KIND_OFFLINE)),$(KUBERNETES_VERSION)) \
+		$(GO) test -tags kindsmoke -count=1 -timeout 20m -v ./smoke/
+
+.PHONY: kind-clean
+kind-clean: ## Remove the offline node image and its cached images (Debian rootfs caches stay).
+	-$(KIND_PROVIDER) image rm $(KIND_OFFLINE_NODE_IMAGE)
+	rm -rf $(KIND_OFFLINE_CACHE)/images $(KIND_OFFLINE_CACHE)/layers $(KIND_OFFLINE_CACHE)/work
