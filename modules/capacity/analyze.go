@@ -190,7 +190,7 @@ func (t *tally) finish() Analysis {
 		return a
 	}
 	a.ScaleDownSafe = true
-	a.Reason = sufficient + fmt.Sprintf(" and would still with one replica fewer (%s, %s); scale-down is safe",
+	a.Reason = sufficient + fmt.Sprintf(" and would still meet them with one replica fewer (spare KV capacity %s, spare queue capacity %s); scale-down is safe",
 		formatFixed(c.KvCacheThreshold-t.sumKv/(n-1)), formatFixed(float64(c.QueueLengthThreshold)-t.sumQueue/(n-1)))
 	return a
 }

@@ -116,14 +116,14 @@ func TestAnalyze(t *testing.T) {
 			cfg:      def,
 			replicas: []ReplicaMetrics{rm("a", 0.2, 0), rm("b", 0.2, 1), rm("c", 0.2, 0)},
 			want: Analysis{Replicas: 3, WithMetrics: 3, NonSaturated: 3, AvgSpareKv: 0.6, AvgSpareQueue: 14.0 / 3, ScaleDownSafe: true,
-				Reason: sprintf(enough, "0.60", "4.67") + " and would still with one replica fewer (0.50, 4.50); scale-down is safe"},
+				Reason: sprintf(enough, "0.60", "4.67") + " and would still meet them with one replica fewer (spare KV capacity 0.50, spare queue capacity 4.50); scale-down is safe"},
 		},
 		"scale-down safe exactly at the triggers afterwards": {
 			// With one replica fewer: KV 0.70 (spare 0.80-0.70) and queue 2 (spare 3).
 			cfg:      def,
 			replicas: []ReplicaMetrics{rm("a", 0.35, 1), rm("b", 0.35, 1)},
 			want: Analysis{Replicas: 2, WithMetrics: 2, NonSaturated: 2, AvgSpareKv: 0.45, AvgSpareQueue: 4, ScaleDownSafe: true,
-				Reason: sprintf(enough, "0.45", "4.00") + " and would still with one replica fewer (0.10, 3.00); scale-down is safe"},
+				Reason: sprintf(enough, "0.45", "4.00") + " and would still meet them with one replica fewer (spare KV capacity 0.10, spare queue capacity 3.00); scale-down is safe"},
 		},
 		"scale-down would leave too little spare KV": {
 			cfg:      def,

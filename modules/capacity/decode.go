@@ -41,7 +41,7 @@ func knownFields() []string {
 func DecodeEntry(text string) (Entry, error) {
 	// sigs.k8s.io/yaml converts YAML to JSON (rejecting duplicate keys), so
 	// the JSON decoder below sees exactly the types the user wrote.
-	js, err := yaml.YAMLToJSONStrict([]byte(text))
+	js, err := yamlToJSON(text)
 	if err != nil {
 		var unsupported *json.UnsupportedValueError
 		if errors.As(err, &unsupported) {
@@ -110,6 +110,18 @@ func joinCapped(errs []error) error {
 		errs = append(errs[:maxReported:maxReported], fmt.Errorf("and %d more problems", more))
 	}
 	return errors.Join(errs...)
+}
+
+// yamlToJSON converts with sigs.k8s.io/yaml. A panic in the third-party
+// parser becomes an error: Parse runs in a controller's watch handler and
+// must survive any ConfigMap content.
+func yamlToJSON(text string) (js []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			js, err = nil, fmt.Errorf("the YAML parser failed: %v", r)
+		}
+	}()
+	return yaml.YAMLToJSONStrict([]byte(text))
 }
 
 func decodeName(field string, v any) (string, error) {
@@ -230,7 +242,7 @@ func yamlError(err error) error {
 // infinities included.
 func nonFiniteFieldErrors(text string) error {
 	var probe map[string]string
-	if err := yaml.Unmarshal([]byte(text), &probe); err == nil {
+	if err := unmarshalYAML(text, &probe); err == nil {
 		var errs []error
 		for _, k := range slices.Sorted(maps.Keys(probe)) {
 			switch v := probe[k]; v {
@@ -247,4 +259,14 @@ func nonFiniteFieldErrors(text string) error {
 		}
 	}
 	return fieldErrorf("", ErrNotFinite, "entry contains a value that is not a finite number (.nan or .inf)")
+}
+
+// unmarshalYAML is yaml.Unmarshal with the same panic guard as yamlToJSON.
+func unmarshalYAML(text string, out any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the YAML parser failed: %v", r)
+		}
+	}()
+	return yaml.Unmarshal([]byte(text), out)
 }

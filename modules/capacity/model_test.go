@@ -11,7 +11,7 @@ import (
 // Reasons of the analyses the AnalyzeModel cases produce (default config).
 const (
 	upReason  = "the only replica with metrics is saturated (KV cache usage >= kvCacheThreshold 0.80 or queue length >= queueLengthThreshold 5)"
-	downBase  = "average spare KV capacity 0.70 and spare queue capacity 5.00 meet their triggers (kvSpareTrigger 0.10, queueSpareTrigger 3) and would still with one replica fewer (0.60, 5.00); scale-down is safe"
+	downBase  = "average spare KV capacity 0.70 and spare queue capacity 5.00 meet their triggers (kvSpareTrigger 0.10, queueSpareTrigger 3) and would still meet them with one replica fewer (spare KV capacity 0.60, spare queue capacity 5.00); scale-down is safe"
 	noneBase  = "no replicas are running, so there are no metrics to analyze; no scaling decision"
 	unbounded = int32(math.MaxInt32)
 )
