@@ -11,23 +11,22 @@ import (
 // fieldErrors returns the FieldErrors inside err (through errors.Join and
 // EntryError), in order.
 func fieldErrors(err error) []FieldError {
-	var out []FieldError
-	var walk func(error)
-	walk = func(err error) {
-		switch e := err.(type) {
-		case nil:
-		case FieldError:
-			out = append(out, e)
-		case interface{ Unwrap() []error }:
-			for _, inner := range e.Unwrap() {
-				walk(inner)
-			}
-		case interface{ Unwrap() error }:
-			walk(e.Unwrap())
-		}
+	if err == nil {
+		return nil
 	}
-	walk(err)
-	return out
+	var multi interface{ Unwrap() []error }
+	if errors.As(err, &multi) {
+		var out []FieldError
+		for _, inner := range multi.Unwrap() {
+			out = append(out, fieldErrors(inner)...)
+		}
+		return out
+	}
+	var fe FieldError
+	if errors.As(err, &fe) {
+		return []FieldError{fe}
+	}
+	return nil
 }
 
 // fieldErrorSummary is what tests compare: field, sentinel and message.

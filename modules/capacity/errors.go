@@ -91,14 +91,20 @@ func (e EntryError) Error() string {
 	if e.Err == nil {
 		return "invalid entry"
 	}
-	if multi, ok := e.Err.(interface{ Unwrap() []error }); ok {
-		parts := make([]string, 0, len(multi.Unwrap()))
-		for _, err := range multi.Unwrap() {
-			parts = append(parts, err.Error())
-		}
-		return strings.Join(parts, "; ")
+	return strings.Join(reasons(e.Err, nil), "; ")
+}
+
+// reasons flattens joined errors (at any depth) into their messages, so that
+// an entry's problems fit on one log line.
+func reasons(err error, out []string) []string {
+	var multi interface{ Unwrap() []error }
+	if !errors.As(err, &multi) {
+		return append(out, err.Error())
 	}
-	return e.Err.Error()
+	for _, inner := range multi.Unwrap() {
+		out = reasons(inner, out)
+	}
+	return out
 }
 
 func (e EntryError) Unwrap() error { return e.Err }

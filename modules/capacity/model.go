@@ -105,32 +105,7 @@ func AnalyzeModel(cfg CapacityScalingConfig, variants []Variant) ModelDecision {
 		md.Decisions[i] = Decision{Variant: v.Name, Current: cur, Desired: desired}
 	}
 
-	a := md.Analysis
-	step := a.Reason
-	chosen := -1
-	switch {
-	case a.ScaleUp && raised != "":
-		step += fmt.Sprintf("; not adding a replica this round: variant %s is being raised to its minReplicas", raised)
-	case a.ScaleUp:
-		chosen = pick(sorted, md.Decisions, func(v Variant, d Decision) bool { return d.Desired < upper(v) }, false)
-		if chosen < 0 {
-			step += "; cannot scale up: every variant is at its maxReplicas"
-			break
-		}
-		md.Decisions[chosen].Desired++
-		step += "; scaling up cheapest variant " + sorted[chosen].Name
-	case a.ScaleDownSafe && changed != "":
-		step += fmt.Sprintf("; scale-down deferred while variant %s is brought within its replica bounds", changed)
-	case a.ScaleDownSafe:
-		chosen = pick(sorted, md.Decisions, func(v Variant, d Decision) bool { return d.Desired > max(v.MinReplicas, 0) }, true)
-		if chosen < 0 {
-			step += "; cannot scale down: every variant is at its minReplicas"
-			break
-		}
-		md.Decisions[chosen].Desired--
-		step += "; scaling down most expensive variant " + sorted[chosen].Name
-	}
-
+	step := applyStep(md.Analysis, sorted, md.Decisions, raised, changed)
 	for i := range md.Decisions {
 		d := &md.Decisions[i]
 		d.Reason = step
@@ -149,14 +124,36 @@ func AnalyzeModel(cfg CapacityScalingConfig, variants []Variant) ModelDecision {
 	return md
 }
 
+// applyStep adds or removes the one replica the analysis asks for, on the
+// variant it picks, and returns the reason shared by every decision.
+// raised and changed name the first variant a clamp raised or changed.
+func applyStep(a Analysis, sorted []Variant, decisions []Decision, raised, changed string) string {
+	switch {
+	case a.ScaleUp && raised != "":
+		return a.Reason + fmt.Sprintf("; not adding a replica this round: variant %s is being raised to its minReplicas", raised)
+	case a.ScaleUp:
+		i := pick(sorted, decisions, func(v Variant, d Decision) bool { _, hi := bounds(v); return d.Desired < hi }, false)
+		if i < 0 {
+			return a.Reason + "; cannot scale up: every variant is at its maxReplicas"
+		}
+		decisions[i].Desired++
+		return a.Reason + "; scaling up cheapest variant " + sorted[i].Name
+	case a.ScaleDownSafe && changed != "":
+		return a.Reason + fmt.Sprintf("; scale-down deferred while variant %s is brought within its replica bounds", changed)
+	case a.ScaleDownSafe:
+		i := pick(sorted, decisions, func(v Variant, d Decision) bool { lo, _ := bounds(v); return d.Desired > lo }, true)
+		if i < 0 {
+			return a.Reason + "; cannot scale down: every variant is at its minReplicas"
+		}
+		decisions[i].Desired--
+		return a.Reason + "; scaling down most expensive variant " + sorted[i].Name
+	}
+	return a.Reason
+}
+
 func bounds(v Variant) (lo, hi int32) {
 	lo = max(v.MinReplicas, 0)
 	return lo, max(v.MaxReplicas, lo)
-}
-
-func upper(v Variant) int32 {
-	_, hi := bounds(v)
-	return hi
 }
 
 // pick returns the index of the eligible variant with the lowest cost (or

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -48,8 +49,8 @@ func FuzzParse(f *testing.F) {
 				t.Errorf("Errors() reports key %q twice", e.Key)
 			}
 			reported[e.Key] = true
-			if e.Err == nil || e.Error() == "" {
-				t.Errorf("EntryError for %q has no reason", e.Key)
+			if e.Err == nil || e.Error() == "" || strings.Contains(e.Error(), "\n") {
+				t.Errorf("EntryError for %q has no one-line reason: %q", e.Key, e.Error())
 			}
 		}
 		for _, w := range s.Warnings() {

@@ -249,8 +249,15 @@ func TestSource(t *testing.T) {
 }
 
 func TestEntryErrorJoinsReasonsOnOneLine(t *testing.T) {
-	e := EntryError{Key: "k", Err: errors.Join(errors.New("first"), errors.New("second"))}
-	if got, want := e.Error(), "first; second"; got != want {
+	e := EntryError{Key: "k", Err: errors.Join(errors.New("first"), errors.Join(errors.New("second"), errors.New("third")))}
+	if got, want := e.Error(), "first; second; third"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	s := Parse(map[string]string{"k": "kvCacheThreshold: 2\nkvSpareTrigger: -1"}, "")
+	want := "model_id is required: an override entry must name the model_id and namespace it applies to (only the \"default\" entry omits them); " +
+		"namespace is required: an override entry must name the model_id and namespace it applies to (only the \"default\" entry omits them); " +
+		"kvCacheThreshold must be between 0 and 1, got 2.00; kvSpareTrigger must be between 0 and 1, got -1.00"
+	if errs := s.Errors(); len(errs) != 1 || errs[0].Error() != want {
+		t.Errorf("Errors() = %q, want one entry with reason %q", errs, want)
 	}
 }
