@@ -88,7 +88,7 @@ bench: ## Run the benchmarks of every module (BENCHTIME=1x for a smoke run).
 .PHONY: fuzz
 fuzz: ## Run each fuzz target of modules/capacity for FUZZTIME (default 30s).
 	@cd modules/capacity && for f in $$($(GO) test -list '^Fuzz' . | grep '^Fuzz'); do \
-		echo "fuzz $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) . ; done
+		echo "fuzz $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s . ; done
 
 ##@ Tools
 
