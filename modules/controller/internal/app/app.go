@@ -1,0 +1,224 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/wva-project/wva/modules/api/v1alpha1"
+	"github.com/wva-project/wva/modules/capacity"
+	"github.com/wva-project/wva/modules/controller/internal/actuation"
+	"github.com/wva-project/wva/modules/controller/internal/config"
+	"github.com/wva-project/wva/modules/controller/internal/controller"
+	"github.com/wva-project/wva/modules/controller/internal/metricsource"
+	"github.com/wva-project/wva/modules/controller/internal/options"
+	"github.com/wva-project/wva/modules/controller/internal/telemetry"
+)
+
+// LeaderElectionID names the Lease the replicas compete for.
+const LeaderElectionID = "wva-controller.llmd.ai"
+
+// EventReporter is the reportingController of the events the controller emits.
+const EventReporter = "wva-controller"
+
+// Setup is what a manager is built from.
+type Setup struct {
+	Options    options.Options
+	RestConfig *rest.Config
+	Logger     logr.Logger
+	// Registry receives the controller's own metrics; nil means
+	// controller-runtime's registry, which /metrics serves.
+	Registry prometheus.Registerer
+	// MetricsSource replaces the source built from Options (tests inject a
+	// metricsource.Static here); nil means Prometheus when --prometheus-url
+	// is set, else none.
+	MetricsSource metricsource.Source
+	Clock         clock.Clock
+	// SkipNameValidation allows several managers in one process (tests).
+	SkipNameValidation bool
+}
+
+// Scheme returns the scheme of every type the controller reads or writes.
+func Scheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		return nil, fmt.Errorf("adding client-go types to the scheme: %w", err)
+	}
+	if err := v1alpha1.AddToScheme(s); err != nil {
+		return nil, fmt.Errorf("adding %s to the scheme: %w", v1alpha1.GroupVersion, err)
+	}
+	return s, nil
+}
+
+// NewManager builds the manager, performs the startup read of the
+// ConfigMap (uncached, before the manager starts) and registers the
+// controller. The caller starts the manager.
+func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
+	o := s.Options
+	if s.Clock == nil {
+		s.Clock = clock.RealClock{}
+	}
+	if s.Registry == nil {
+		s.Registry = ctrlmetrics.Registry
+	}
+	scheme, err := Scheme()
+	if err != nil {
+		return nil, err
+	}
+	key := types.NamespacedName{Namespace: o.ConfigMapNamespace, Name: o.ConfigMapName}
+	mgr, err := ctrl.NewManager(s.RestConfig, ctrl.Options{
+		Scheme:                        scheme,
+		Logger:                        s.Logger,
+		Metrics:                       metricsOptions(o),
+		HealthProbeBindAddress:        o.HealthProbeBindAddress,
+		LeaderElection:                o.LeaderElect,
+		LeaderElectionID:              LeaderElectionID,
+		LeaderElectionNamespace:       o.ConfigMapNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         cacheOptions(key),
+		Controller:                    ctrlconfig.Controller{SkipNameValidation: ptr.To(s.SkipNameValidation)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating manager: %w", err)
+	}
+	tel, err := telemetry.New(s.Registry)
+	if err != nil {
+		return nil, err
+	}
+	source, err := metricsSource(s)
+	if err != nil {
+		return nil, err
+	}
+	store := capacity.NewStore(nil)
+	loader := &config.Loader{Reader: mgr.GetAPIReader(), Key: key, Store: store, Metrics: tel}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("adding health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("capacity-config", loader.ReadyCheck); err != nil {
+		return nil, fmt.Errorf("adding readiness check: %w", err)
+	}
+	if err := controller.SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
+		return nil, err
+	}
+	var actuator actuation.Actuator = &actuation.ScaleSubresource{Client: mgr.GetClient()}
+	if o.Actuation == options.ActuationMetrics {
+		actuator = actuation.MetricsOnly{}
+	}
+	r := controller.NewVariantAutoscalingReconciler(controller.Dependencies{
+		Client:        mgr.GetClient(),
+		Store:         store,
+		Metrics:       source,
+		Actuator:      actuator,
+		Recorder:      mgr.GetEventRecorder(EventReporter),
+		Telemetry:     tel,
+		Clock:         s.Clock,
+		Interval:      o.ReconcileInterval,
+		Stabilization: o.ScaleDownStabilization,
+		ConfigMapHandler: &config.ReloadHandler{
+			Key: key, Store: store, Lister: mgr.GetCache(), Metrics: tel, Clock: s.Clock,
+			Log: mgr.GetLogger().WithName("capacity-config"),
+		},
+		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+	})
+	if err := r.SetupWithManager(mgr); err != nil {
+		return nil, fmt.Errorf("setting up the VariantAutoscaling controller: %w", err)
+	}
+	loader.Load(ctx, mgr.GetLogger().WithName("capacity-config"))
+	return mgr, nil
+}
+
+// Run builds the manager and runs it until ctx is done.
+func Run(ctx context.Context, s Setup) error {
+	mgr, err := NewManager(ctx, s)
+	if err != nil {
+		return err
+	}
+	s.Logger.Info("Starting manager", "actuation", s.Options.Actuation,
+		"prometheusURL", s.Options.PrometheusURL, "reconcileInterval", s.Options.ReconcileInterval.String())
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("running manager: %w", err)
+	}
+	return nil
+}
+
+// cacheOptions scopes the cache: ConfigMaps are cached for one namespace and
+// one name only (the RBAC Role allows nothing else), and pods are slimmed to
+// what the reconciler reads.
+func cacheOptions(key types.NamespacedName) cache.Options {
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.ConfigMap{}: {
+			Namespaces: map[string]cache.Config{key.Namespace: {}},
+			Field:      fields.OneTermEqualSelector("metadata.name", key.Name),
+		},
+		&corev1.Pod{}: {Transform: slimPod},
+	}}
+}
+
+// slimPod keeps the fields podsOf reads: name, namespace, labels, deletion
+// timestamp and phase. A pod's spec and status are otherwise large.
+func slimPod(obj any) (any, error) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return obj, nil
+	}
+	return &corev1.Pod{
+		TypeMeta: pod.TypeMeta,
+		ObjectMeta: metav1.ObjectMeta{
+			Name:              pod.Name,
+			Namespace:         pod.Namespace,
+			UID:               pod.UID,
+			ResourceVersion:   pod.ResourceVersion,
+			Labels:            pod.Labels,
+			DeletionTimestamp: pod.DeletionTimestamp,
+		},
+		Status: corev1.PodStatus{Phase: pod.Status.Phase},
+	}, nil
+}
+
+func metricsOptions(o options.Options) metricsserver.Options {
+	m := metricsserver.Options{
+		BindAddress:   o.MetricsBindAddress,
+		SecureServing: o.MetricsSecure,
+		// HTTP/2 stays off (CVE-2023-44487, CVE-2023-39325), as in kubebuilder.
+		TLSOpts: []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }},
+	}
+	if o.MetricsSecure {
+		m.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	return m
+}
+
+func metricsSource(s Setup) (metricsource.Source, error) {
+	if s.MetricsSource != nil {
+		return s.MetricsSource, nil
+	}
+	if s.Options.PrometheusURL == "" {
+		return nil, nil
+	}
+	src, err := metricsource.NewPrometheus(s.Options.PrometheusURL, s.Options.PrometheusTimeout, &http.Client{})
+	if err != nil {
+		return nil, fmt.Errorf("configuring --prometheus-url: %w", err)
+	}
+	return src, nil
+}

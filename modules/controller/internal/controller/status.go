@@ -1,0 +1,106 @@
+package controller
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/wva-project/wva/modules/api/v1alpha1"
+	"github.com/wva-project/wva/modules/capacity"
+)
+
+// Condition reasons of this controller beyond the API's common ones.
+const (
+	// ReasonMetricsSourceNotConfigured: the controller runs without
+	// --prometheus-url, so it never has metrics and never scales.
+	ReasonMetricsSourceNotConfigured = "MetricsSourceNotConfigured"
+	// ReasonTargetNotResolved: metrics are not read before the target is known.
+	ReasonTargetNotResolved = "TargetNotResolved"
+	// ReasonScaleDownStabilizing: scaling down is safe but the stabilization
+	// window has not elapsed.
+	ReasonScaleDownStabilizing = "ScaleDownStabilizing"
+)
+
+// decimal formats a fraction or average for status (decimal string, two places).
+func decimal(f float64) string { return fmt.Sprintf("%.2f", f) }
+
+// appliedConfig is the status record of the configuration a reconcile used.
+func appliedConfig(cfg capacity.CapacityScalingConfig, src capacity.Source, version string) *v1alpha1.AppliedCapacityConfig {
+	return &v1alpha1.AppliedCapacityConfig{
+		KvCacheThreshold:         decimal(cfg.KvCacheThreshold),
+		QueueLengthThreshold:     int32(cfg.QueueLengthThreshold),
+		KvSpareTrigger:           decimal(cfg.KvSpareTrigger),
+		QueueSpareTrigger:        int32(cfg.QueueSpareTrigger),
+		Source:                   string(src),
+		ConfigMapResourceVersion: version,
+	}
+}
+
+// configCondition says which configuration source won.
+func configCondition(src capacity.Source, version string) metav1.Condition {
+	c := metav1.Condition{Type: v1alpha1.ConditionConfigResolved, Status: metav1.ConditionTrue}
+	switch key, isOverride := src.OverrideKey(); {
+	case isOverride:
+		c.Reason = v1alpha1.ReasonConfigOverride
+		c.Message = fmt.Sprintf("ConfigMap entry %q (merged over the default) at resourceVersion %s", key, version)
+	case src == capacity.SourceDefault:
+		c.Reason = v1alpha1.ReasonConfigDefault
+		c.Message = fmt.Sprintf("ConfigMap default entry at resourceVersion %s", version)
+	default:
+		c.Reason = v1alpha1.ReasonConfigBuiltin
+		c.Message = "Built-in defaults: no ConfigMap, or no valid default entry in it"
+		if version != "" {
+			c.Message = fmt.Sprintf("Built-in defaults: ConfigMap at resourceVersion %s has no valid default entry", version)
+		}
+	}
+	return c
+}
+
+// analysisStatus records the model's analysis and this variant's decision.
+// The time only moves when the content changes, so that a steady state does
+// not rewrite status on every reconcile.
+func analysisStatus(prev *v1alpha1.CapacityAnalysis, a capacity.Analysis, decision capacity.Direction, reason string, now metav1.Time) *v1alpha1.CapacityAnalysis {
+	next := &v1alpha1.CapacityAnalysis{
+		Replicas:          int32(a.Replicas),
+		SaturatedReplicas: int32(a.Saturated),
+		Decision:          string(decision),
+		Reason:            truncate(reason, 1024),
+		Time:              now,
+	}
+	if a.WithMetrics > 0 {
+		next.AvgSpareKvCapacity = decimal(a.AvgSpareKv)
+		next.AvgSpareQueueCapacity = decimal(a.AvgSpareQueue)
+	}
+	if prev != nil {
+		same := *prev
+		same.Time = now
+		if same == *next {
+			return prev.DeepCopy()
+		}
+	}
+	return next
+}
+
+// setCondition sets c with the object's generation.
+func setCondition(va *v1alpha1.VariantAutoscaling, c metav1.Condition) {
+	c.ObservedGeneration = va.Generation
+	c.Message = truncate(c.Message, 32768)
+	meta.SetStatusCondition(&va.Status.Conditions, c)
+}
+
+func condition(t string, ok bool, reason, format string, args ...any) metav1.Condition {
+	status := metav1.ConditionFalse
+	if ok {
+		status = metav1.ConditionTrue
+	}
+	return metav1.Condition{Type: t, Status: status, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n-3], "") + "..."
+}

@@ -1,0 +1,186 @@
+package metricsource
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wva-project/wva/modules/capacity"
+)
+
+// maxResponseBytes bounds what one query may return; a model has at most a
+// few hundred replicas, each a short JSON object.
+const maxResponseBytes = 8 << 20
+
+// Prometheus is a Source backed by the Prometheus HTTP API (/api/v1/query).
+type Prometheus struct {
+	endpoint string
+	timeout  time.Duration
+	client   *http.Client
+}
+
+var _ Source = (*Prometheus)(nil)
+
+// NewPrometheus returns a source querying the Prometheus server at baseURL
+// (e.g. http://prometheus.monitoring:9090, or a path-prefixed URL behind a
+// proxy). Each query is bounded by timeout. A nil client means http.DefaultClient.
+func NewPrometheus(baseURL string, timeout time.Duration, client *http.Client) (*Prometheus, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parsing Prometheus URL %q: %w", baseURL, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("prometheus URL %q: must be an absolute http:// or https:// URL", baseURL)
+	}
+	if timeout <= 0 {
+		return nil, fmt.Errorf("prometheus timeout %s: must be positive", timeout)
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/api/v1/query"
+	return &Prometheus{endpoint: u.String(), timeout: timeout, client: client}, nil
+}
+
+// Query builds the PromQL for one metric of one model: the latest value per
+// pod, selected by namespace and model_name. Label values are quoted as
+// PromQL string literals (Go escaping), so any value is safe.
+func Query(metric, namespace, modelID string) string {
+	return fmt.Sprintf("max by (pod) (%s{namespace=%s,model_name=%s})",
+		metric, strconv.Quote(namespace), strconv.Quote(modelID))
+}
+
+// ReplicaMetrics implements Source with two instant queries, one per metric.
+func (p *Prometheus) ReplicaMetrics(ctx context.Context, namespace, modelID string, pods []string) ([]capacity.ReplicaMetrics, error) {
+	kv, err := p.query(ctx, Query(MetricKvCacheUsage, namespace, modelID))
+	if err != nil {
+		return nil, err
+	}
+	queue, err := p.query(ctx, Query(MetricQueueLength, namespace, modelID))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]capacity.ReplicaMetrics, len(pods))
+	for i, pod := range pods {
+		m := capacity.ReplicaMetrics{Pod: pod}
+		m.KvCacheUsage, m.HasKvCacheUsage = kv[pod]
+		m.QueueLength, m.HasQueueLength = queue[pod]
+		out[i] = m
+	}
+	return out, nil
+}
+
+// APIError is an error the Prometheus API reported in its response body.
+type APIError struct {
+	StatusCode int    // HTTP status
+	Type       string // errorType, e.g. bad_data, timeout, execution
+	Message    string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("prometheus API error (HTTP %d, %s): %s", e.StatusCode, e.Type, e.Message)
+}
+
+// query runs one instant query and returns its value per pod label. Samples
+// that are NaN or infinite count as missing.
+func (p *Prometheus) query(ctx context.Context, promQL string) (map[string]float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	form := url.Values{"query": {promQL}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("building Prometheus request for %q: %w", promQL, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("querying Prometheus for %q: %w", promQL, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, fmt.Errorf("reading Prometheus response for %q: %w", promQL, err)
+	}
+	values, err := parseResponse(resp.StatusCode, body)
+	if err != nil {
+		return nil, fmt.Errorf("query %q: %w", promQL, err)
+	}
+	return values, nil
+}
+
+type apiResponse struct {
+	Status    string          `json:"status"`
+	Data      json.RawMessage `json:"data"`
+	ErrorType string          `json:"errorType"`
+	Error     string          `json:"error"`
+}
+
+type vectorData struct {
+	ResultType string `json:"resultType"`
+	Result     []struct {
+		Metric map[string]string `json:"metric"`
+		Value  []json.RawMessage `json:"value"`
+	} `json:"result"`
+}
+
+// parseResponse decodes an /api/v1/query response holding an instant vector.
+func parseResponse(statusCode int, body []byte) (map[string]float64, error) {
+	var resp apiResponse
+	if err := json.Unmarshal(body, &resp); err != nil {
+		if statusCode != http.StatusOK {
+			return nil, &APIError{StatusCode: statusCode, Type: "http", Message: http.StatusText(statusCode)}
+		}
+		return nil, fmt.Errorf("decoding Prometheus response: %w", err)
+	}
+	if resp.Status != "success" {
+		return nil, &APIError{StatusCode: statusCode, Type: resp.ErrorType, Message: resp.Error}
+	}
+	var data vectorData
+	if err := json.Unmarshal(resp.Data, &data); err != nil {
+		return nil, fmt.Errorf("decoding Prometheus result: %w", err)
+	}
+	if data.ResultType != "vector" {
+		return nil, fmt.Errorf("prometheus result type %q: want vector", data.ResultType)
+	}
+	values := make(map[string]float64, len(data.Result))
+	for _, sample := range data.Result {
+		pod := sample.Metric["pod"]
+		if pod == "" {
+			continue
+		}
+		v, err := sampleValue(sample.Value)
+		if err != nil {
+			return nil, fmt.Errorf("sample of pod %q: %w", pod, err)
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			continue
+		}
+		values[pod] = v
+	}
+	return values, nil
+}
+
+// sampleValue decodes a [<unix time>, "<value>"] pair.
+func sampleValue(pair []json.RawMessage) (float64, error) {
+	if len(pair) != 2 {
+		return 0, errors.New("value must be a [time, value] pair")
+	}
+	var s string
+	if err := json.Unmarshal(pair[1], &s); err != nil {
+		return 0, fmt.Errorf("value must be a string: %w", err)
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("parsing value %q: %w", s, err)
+	}
+	return v, nil
+}

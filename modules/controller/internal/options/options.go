@@ -1,0 +1,190 @@
+package options
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+)
+
+// Names and defaults shared with the manifests (deploy/kustomize/base).
+const (
+	DefaultConfigMapName      = "capacity-scaling-config"
+	DefaultConfigMapNamespace = "workload-variant-autoscaler-system"
+	// NamespaceEnv is the environment variable (set from the downward API)
+	// that provides the default of --capacity-config-namespace.
+	NamespaceEnv = "POD_NAMESPACE"
+)
+
+// Actuation is how a decision reaches the workload.
+type Actuation string
+
+const (
+	// ActuationScale writes spec.replicas through the target's /scale subresource.
+	ActuationScale Actuation = "scale"
+	// ActuationMetrics only publishes wva_desired_replicas for an HPA or KEDA.
+	ActuationMetrics Actuation = "metrics"
+)
+
+// Options are the settings of one wva-controller process.
+type Options struct {
+	MetricsBindAddress      string
+	MetricsSecure           bool
+	HealthProbeBindAddress  string
+	LeaderElect             bool
+	ConfigMapName           string
+	ConfigMapNamespace      string
+	PrometheusURL           string
+	PrometheusTimeout       time.Duration
+	ReconcileInterval       time.Duration
+	ScaleDownStabilization  time.Duration
+	Actuation               Actuation
+	MaxConcurrentReconciles int
+	KubeAPIQPS              float64
+	KubeAPIBurst            int
+	Kubeconfig              string
+	Zap                     zap.Options
+}
+
+// Defaults returns the options of a process started without flags.
+func Defaults(getenv func(string) string) Options {
+	ns := getenv(NamespaceEnv)
+	if ns == "" {
+		ns = DefaultConfigMapNamespace
+	}
+	return Options{
+		MetricsBindAddress:      ":8443",
+		MetricsSecure:           true,
+		HealthProbeBindAddress:  ":8081",
+		ConfigMapName:           DefaultConfigMapName,
+		ConfigMapNamespace:      ns,
+		PrometheusTimeout:       5 * time.Second,
+		ReconcileInterval:       30 * time.Second,
+		ScaleDownStabilization:  5 * time.Minute,
+		Actuation:               ActuationScale,
+		MaxConcurrentReconciles: 4,
+		KubeAPIQPS:              50,
+		KubeAPIBurst:            100,
+	}
+}
+
+// Parse reads args (without the program name) over the defaults, then
+// validates the result. Errors name the offending flag and value; -h/--help
+// yields flag.ErrHelp after printing the usage to output.
+func Parse(args []string, getenv func(string) string, output io.Writer) (Options, error) {
+	o := Defaults(getenv)
+	fs := flag.NewFlagSet("wva-controller", flag.ContinueOnError)
+	fs.SetOutput(output)
+	o.bind(fs)
+	if err := fs.Parse(args); err != nil {
+		return Options{}, err
+	}
+	if fs.NArg() > 0 {
+		return Options{}, fmt.Errorf("unexpected argument %q: wva-controller takes flags only", fs.Arg(0))
+	}
+	if err := o.Validate(); err != nil {
+		return Options{}, err
+	}
+	return o, nil
+}
+
+func (o *Options) bind(fs *flag.FlagSet) {
+	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress,
+		"Address the metrics endpoint binds to (:8443 for HTTPS, :8080 for HTTP, 0 to disable).")
+	fs.BoolVar(&o.MetricsSecure, "metrics-secure", o.MetricsSecure,
+		"Serve metrics over HTTPS with authentication and authorization (TokenReview and SubjectAccessReview).")
+	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", o.HealthProbeBindAddress,
+		"Address the /healthz and /readyz endpoints bind to.")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect,
+		"Enable leader election, so that only one replica reconciles at a time.")
+	fs.StringVar(&o.ConfigMapName, "capacity-config-name", o.ConfigMapName,
+		"Name of the capacity scaling ConfigMap; the controller caches and may read only this ConfigMap.")
+	fs.StringVar(&o.ConfigMapNamespace, "capacity-config-namespace", o.ConfigMapNamespace,
+		"Namespace of the capacity scaling ConfigMap (default: $"+NamespaceEnv+", else "+DefaultConfigMapNamespace+").")
+	fs.StringVar(&o.PrometheusURL, "prometheus-url", o.PrometheusURL,
+		"Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090. Empty: no metrics source, nothing is scaled.")
+	fs.DurationVar(&o.PrometheusTimeout, "prometheus-timeout", o.PrometheusTimeout,
+		"Timeout of one Prometheus query.")
+	fs.DurationVar(&o.ReconcileInterval, "reconcile-interval", o.ReconcileInterval,
+		"How often every VariantAutoscaling is re-analysed.")
+	fs.DurationVar(&o.ScaleDownStabilization, "scale-down-stabilization", o.ScaleDownStabilization,
+		"How long scaling down must stay safe before a replica is removed (0 scales down at once).")
+	fs.Var(&actuationValue{&o.Actuation}, "actuation",
+		"How decisions are applied: 'scale' writes the target's /scale subresource, 'metrics' only publishes wva_desired_replicas.")
+	fs.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles,
+		"Number of VariantAutoscalings reconciled in parallel.")
+	fs.Float64Var(&o.KubeAPIQPS, "kube-api-qps", o.KubeAPIQPS,
+		"Queries per second the controller may send to the Kubernetes API server.")
+	fs.IntVar(&o.KubeAPIBurst, "kube-api-burst", o.KubeAPIBurst,
+		"Burst of queries the controller may send to the Kubernetes API server.")
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig,
+		"Path to a kubeconfig; empty: $KUBECONFIG, in-cluster config, then ~/.kube/config.")
+	o.Zap = zap.Options{}
+	o.Zap.BindFlags(fs)
+}
+
+// Validate reports every invalid option, each naming its flag and value.
+func (o *Options) Validate() error {
+	var errs []error
+	bad := func(flagName string, value any, why string) {
+		errs = append(errs, fmt.Errorf("invalid value %q for flag --%s: %s", fmt.Sprint(value), flagName, why))
+	}
+	if o.ConfigMapName == "" {
+		bad("capacity-config-name", o.ConfigMapName, "must not be empty")
+	}
+	if o.ConfigMapNamespace == "" {
+		bad("capacity-config-namespace", o.ConfigMapNamespace, "must not be empty")
+	}
+	if o.PrometheusURL != "" {
+		if u, err := url.Parse(o.PrometheusURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("prometheus-url", o.PrometheusURL, "must be an absolute http:// or https:// URL")
+		}
+	}
+	if o.PrometheusTimeout <= 0 {
+		bad("prometheus-timeout", o.PrometheusTimeout, "must be positive")
+	}
+	if o.ReconcileInterval <= 0 {
+		bad("reconcile-interval", o.ReconcileInterval, "must be positive")
+	}
+	if o.ScaleDownStabilization < 0 {
+		bad("scale-down-stabilization", o.ScaleDownStabilization, "must not be negative")
+	}
+	if o.Actuation != ActuationScale && o.Actuation != ActuationMetrics {
+		bad("actuation", o.Actuation, "must be one of scale, metrics")
+	}
+	if o.MaxConcurrentReconciles < 1 {
+		bad("max-concurrent-reconciles", o.MaxConcurrentReconciles, "must be at least 1")
+	}
+	if o.KubeAPIQPS <= 0 {
+		bad("kube-api-qps", o.KubeAPIQPS, "must be positive")
+	}
+	if o.KubeAPIBurst < 1 {
+		bad("kube-api-burst", o.KubeAPIBurst, "must be at least 1")
+	}
+	return errors.Join(errs...)
+}
+
+// actuationValue is a flag.Value that accepts only the known actuation modes,
+// so a typo fails at parse time with the flag package's own message.
+type actuationValue struct{ target *Actuation }
+
+func (v *actuationValue) String() string {
+	if v == nil || v.target == nil {
+		return ""
+	}
+	return string(*v.target)
+}
+
+func (v *actuationValue) Set(s string) error {
+	switch a := Actuation(s); a {
+	case ActuationScale, ActuationMetrics:
+		*v.target = a
+		return nil
+	default:
+		return errors.New("must be one of scale, metrics")
+	}
+}
