@@ -129,14 +129,14 @@ func TestRunRejectsBadInvocations(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		"no command":         {args: nil, wantErr: "usage"},
-		"unknown command":    {args: []string{"push"}, wantErr: `unknown command "push"`},
-		"image without -o":   {args: []string{"image", "-tag", "a.io/b:c"}, wantErr: "-o"},
-		"image bad symlink":  {args: []string{"image", "-tag", "a.io/b:c", "-o", "x", "-symlink", "/a"}, wantErr: `-symlink "/a"`},
-		"image without tag":  {args: []string{"image", "-o", filepath.Join(t.TempDir(), "x.tar")}, wantErr: "tag: must be set"},
+		"no command":           {args: nil, wantErr: "usage"},
+		"unknown command":      {args: []string{"push"}, wantErr: `unknown command "push"`},
+		"image without -o":     {args: []string{"image", "-tag", "a.io/b:c"}, wantErr: "-o"},
+		"image bad symlink":    {args: []string{"image", "-tag", "a.io/b:c", "-o", "x", "-symlink", "/a"}, wantErr: `-symlink "/a"`},
+		"image without tag":    {args: []string{"image", "-o", filepath.Join(t.TempDir(), "x.tar")}, wantErr: "tag: must be set"},
 		"controller no binary": {args: []string{"controller", "-o", "x"}, wantErr: "-binary and -o"},
-		"components no bin":  {args: []string{"components", "-out", "x"}, wantErr: "-bin and -out"},
-		"components bad ver": {args: []string{"components", "-bin", "b", "-out", "o", "-kube-proxy-base", "k"}, wantErr: `kubernetes version ""`},
+		"components no bin":    {args: []string{"components", "-out", "x"}, wantErr: "-bin and -out"},
+		"components bad ver":   {args: []string{"components", "-bin", "b", "-out", "o", "-kube-proxy-base", "k"}, wantErr: `kubernetes version ""`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
