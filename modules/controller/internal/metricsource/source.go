@@ -40,10 +40,7 @@ func (s *Static) ReplicaMetrics(_ context.Context, namespace, _ string, pods []s
 	}
 	out := make([]capacity.ReplicaMetrics, len(pods))
 	for i, pod := range pods {
-		m, ok := s.Metrics[namespace+"/"+pod]
-		if !ok {
-			m = capacity.ReplicaMetrics{}
-		}
+		m := s.Metrics[namespace+"/"+pod] // zero value: no metrics
 		m.Pod = pod
 		out[i] = m
 	}

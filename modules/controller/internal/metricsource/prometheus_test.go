@@ -1,0 +1,245 @@
+package metricsource
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wva-project/wva/modules/capacity"
+)
+
+func TestQuery(t *testing.T) {
+	cases := map[string]struct {
+		metric, namespace, modelID string
+		want                       string
+	}{
+		"plain": {
+			metric: MetricKvCacheUsage, namespace: "production", modelID: "ibm/granite-13b",
+			want: `max by (pod) (vllm:kv_cache_usage_perc{namespace="production",model_name="ibm/granite-13b"})`,
+		},
+		"quotes and backslashes are escaped": {
+			metric: MetricQueueLength, namespace: "lab", modelID: `evil"} or vector(1) or {x="\`,
+			want: `max by (pod) (vllm:num_requests_waiting{namespace="lab",model_name="evil\"} or vector(1) or {x=\"\\"})`,
+		},
+		"newline is escaped": {
+			metric: MetricQueueLength, namespace: "lab", modelID: "a\nb",
+			want: `max by (pod) (vllm:num_requests_waiting{namespace="lab",model_name="a\nb"})`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, Query(tc.metric, tc.namespace, tc.modelID)); diff != "" {
+				t.Errorf("Query: -want +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+// fixtureServer answers /api/v1/query from testdata files chosen by the
+// metric name in the query, and records the queries it saw.
+type fixtureServer struct {
+	t        *testing.T
+	status   int
+	fixtures map[string]string // metric name => testdata file
+	mu       sync.Mutex
+	queries  []string
+}
+
+func (f *fixtureServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/prom/api/v1/query" || r.Method != http.MethodPost {
+		http.Error(w, "unexpected "+r.Method+" "+r.URL.Path, http.StatusNotFound)
+		return
+	}
+	q := r.FormValue("query")
+	f.mu.Lock()
+	f.queries = append(f.queries, q)
+	f.mu.Unlock()
+	for metric, file := range f.fixtures {
+		if strings.Contains(q, metric+"{") {
+			body, err := os.ReadFile(filepath.Join("testdata", file))
+			if err != nil {
+				f.t.Errorf("reading fixture: %v", err)
+			}
+			w.Header().Set("Content-Type", "application/json")
+			if f.status != 0 {
+				w.WriteHeader(f.status)
+			}
+			_, _ = w.Write(body)
+			return
+		}
+	}
+	http.Error(w, "no fixture for "+q, http.StatusInternalServerError)
+}
+
+func newSource(t *testing.T, h http.Handler) *Prometheus {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	p, err := NewPrometheus(srv.URL+"/prom/", time.Second, srv.Client())
+	if err != nil {
+		t.Fatalf("NewPrometheus: %v", err)
+	}
+	return p
+}
+
+func TestReplicaMetrics(t *testing.T) {
+	f := &fixtureServer{t: t, fixtures: map[string]string{
+		MetricKvCacheUsage: "kv_cache_usage.json",
+		MetricQueueLength:  "num_requests_waiting.json",
+	}}
+	p := newSource(t, f)
+	got, err := p.ReplicaMetrics(context.Background(), "production", "ibm/granite-13b",
+		[]string{"granite-a-0", "granite-a-1", "granite-b-0", "granite-c-0"})
+	if err != nil {
+		t.Fatalf("ReplicaMetrics: %v", err)
+	}
+	want := []capacity.ReplicaMetrics{
+		{Pod: "granite-a-0", KvCacheUsage: 0.85, HasKvCacheUsage: true, QueueLength: 7, HasQueueLength: true},
+		{Pod: "granite-a-1", KvCacheUsage: 0.25, HasKvCacheUsage: true}, // no queue sample
+		{Pod: "granite-b-0", QueueLength: 1, HasQueueLength: true},      // NaN KV sample
+		{Pod: "granite-c-0"}, // unknown to Prometheus
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ReplicaMetrics: -want +got:\n%s", diff)
+	}
+	wantQueries := []string{
+		Query(MetricKvCacheUsage, "production", "ibm/granite-13b"),
+		Query(MetricQueueLength, "production", "ibm/granite-13b"),
+	}
+	if diff := cmp.Diff(wantQueries, f.queries); diff != "" {
+		t.Errorf("queries: -want +got:\n%s", diff)
+	}
+}
+
+func TestReplicaMetricsErrors(t *testing.T) {
+	cases := map[string]struct {
+		status      int
+		fixture     string
+		wantAPIErr  *APIError
+		wantMessage string
+	}{
+		"API error body": {
+			status: http.StatusBadRequest, fixture: "error_bad_data.json",
+			wantAPIErr: &APIError{StatusCode: http.StatusBadRequest, Type: "bad_data",
+				Message: `invalid parameter "query": 1:1: parse error: unexpected character`},
+		},
+		"not a vector": {fixture: "matrix.json", wantMessage: `result type "matrix": want vector`},
+		"bad sample":   {fixture: "bad_value.json", wantMessage: `sample of pod "granite-a-0": parsing value "lots"`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := &fixtureServer{t: t, status: tc.status, fixtures: map[string]string{
+				MetricKvCacheUsage: tc.fixture, MetricQueueLength: tc.fixture,
+			}}
+			_, err := newSource(t, f).ReplicaMetrics(context.Background(), "ns", "m", []string{"granite-a-0"})
+			if err == nil {
+				t.Fatal("ReplicaMetrics: no error")
+			}
+			if tc.wantAPIErr != nil {
+				var apiErr *APIError
+				if !errors.As(err, &apiErr) {
+					t.Fatalf("error %v is not an *APIError", err)
+				}
+				if diff := cmp.Diff(tc.wantAPIErr, apiErr); diff != "" {
+					t.Errorf("APIError: -want +got:\n%s", diff)
+				}
+			}
+			if !strings.Contains(err.Error(), tc.wantMessage) {
+				t.Errorf("error %q does not contain %q", err, tc.wantMessage)
+			}
+		})
+	}
+}
+
+func TestReplicaMetricsHTTPErrorWithoutBody(t *testing.T) {
+	p := newSource(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "upstream down", http.StatusBadGateway)
+	}))
+	_, err := p.ReplicaMetrics(context.Background(), "ns", "m", []string{"p"})
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadGateway {
+		t.Errorf("error = %v, want an *APIError with HTTP 502", err)
+	}
+}
+
+func TestReplicaMetricsTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	p, err := NewPrometheus(srv.URL, 50*time.Millisecond, srv.Client())
+	if err != nil {
+		t.Fatalf("NewPrometheus: %v", err)
+	}
+	_, err = p.ReplicaMetrics(context.Background(), "ns", "m", []string{"p"})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error = %v, want context.DeadlineExceeded", err)
+	}
+}
+
+func TestReplicaMetricsEmptyResult(t *testing.T) {
+	f := &fixtureServer{t: t, fixtures: map[string]string{
+		MetricKvCacheUsage: "empty.json", MetricQueueLength: "empty.json",
+	}}
+	got, err := newSource(t, f).ReplicaMetrics(context.Background(), "ns", "m", []string{"p"})
+	if err != nil {
+		t.Fatalf("ReplicaMetrics: %v", err)
+	}
+	if diff := cmp.Diff([]capacity.ReplicaMetrics{{Pod: "p"}}, got); diff != "" {
+		t.Errorf("ReplicaMetrics: -want +got:\n%s", diff)
+	}
+}
+
+func TestNewPrometheusRejects(t *testing.T) {
+	cases := map[string]struct {
+		url     string
+		timeout time.Duration
+	}{
+		"no scheme":    {url: "prometheus:9090", timeout: time.Second},
+		"no host":      {url: "http://", timeout: time.Second},
+		"unparsable":   {url: "http://[::1", timeout: time.Second},
+		"zero timeout": {url: "http://prometheus:9090", timeout: 0},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := NewPrometheus(tc.url, tc.timeout, nil); err == nil {
+				t.Errorf("NewPrometheus(%q, %s): no error", tc.url, tc.timeout)
+			}
+		})
+	}
+}
+
+func TestStatic(t *testing.T) {
+	s := &Static{Metrics: map[string]capacity.ReplicaMetrics{
+		"ns/a": {KvCacheUsage: 0.5, HasKvCacheUsage: true, QueueLength: 1, HasQueueLength: true},
+	}}
+	got, err := s.ReplicaMetrics(context.Background(), "ns", "m", []string{"a", "b"})
+	if err != nil {
+		t.Fatalf("ReplicaMetrics: %v", err)
+	}
+	want := []capacity.ReplicaMetrics{
+		{Pod: "a", KvCacheUsage: 0.5, HasKvCacheUsage: true, QueueLength: 1, HasQueueLength: true},
+		{Pod: "b"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ReplicaMetrics: -want +got:\n%s", diff)
+	}
+	s.Err = errors.New("down")
+	if _, err := s.ReplicaMetrics(context.Background(), "ns", "m", []string{"a"}); !errors.Is(err, s.Err) {
+		t.Errorf("error = %v, want %v", err, s.Err)
+	}
+}
