@@ -34,6 +34,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		_, _ = fmt.Fprintf(stderr, "wva-controller: %v\n", err)
 		return 2
 	}
+	opts.Zap.DestWriter = stderr
 	log := logging.New(opts.Zap)
 	ctrl.SetLogger(log)
 	setupLog := log.WithName("setup")

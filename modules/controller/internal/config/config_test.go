@@ -101,6 +101,4 @@ func reloads(m *telemetry.Metrics, result string) float64 {
 	return testutil.ToFloat64(m.ConfigReloads.WithLabelValues(result))
 }
 
-
-
 var corev1Resource = corev1.Resource("configmaps")

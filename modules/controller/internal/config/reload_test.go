@@ -129,4 +129,3 @@ func TestReloadOnDelete(t *testing.T) {
 	mustDiff(t, "source", capacity.SourceBuiltin, src)
 	mustDiff(t, "reloads", 1.0, reloads(f.tel, telemetry.ResultDeleted))
 }
-

@@ -1,0 +1,140 @@
+package actuation
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	"github.com/wva-project/wva/modules/api/v1alpha1"
+)
+
+var deploymentRef = v1alpha1.ScaleTargetRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "granite"}
+
+// scaleClient serves one /scale subresource (or getErr) and records updates.
+func scaleClient(scale *autoscalingv1.Scale, getErr error, updates *[]int32) client.Client {
+	return fake.NewClientBuilder().WithScheme(clientgoscheme.Scheme).WithInterceptorFuncs(interceptor.Funcs{
+		SubResourceGet: func(_ context.Context, _ client.Client, sub string, obj, out client.Object, _ ...client.SubResourceGetOption) error {
+			if getErr != nil {
+				return getErr
+			}
+			if sub != "scale" || obj.GetName() != scale.Name || obj.GetNamespace() != scale.Namespace {
+				return apierrors.NewNotFound(appsv1.Resource("deployments"), obj.GetName())
+			}
+			*out.(*autoscalingv1.Scale) = *scale.DeepCopy()
+			return nil
+		},
+		SubResourceUpdate: func(_ context.Context, _ client.Client, _ string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+			body := (&client.SubResourceUpdateOptions{}).ApplyOptions(opts).SubResourceBody.(*autoscalingv1.Scale)
+			if body.ResourceVersion != scale.ResourceVersion {
+				return apierrors.NewConflict(appsv1.Resource("deployments"), obj.GetName(), errors.New("stale"))
+			}
+			*updates = append(*updates, body.Spec.Replicas)
+			return nil
+		},
+	}).Build()
+}
+
+func scaleOf(selector string) *autoscalingv1.Scale {
+	return &autoscalingv1.Scale{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "granite", ResourceVersion: "4"},
+		Spec:       autoscalingv1.ScaleSpec{Replicas: 3},
+		Status:     autoscalingv1.ScaleStatus{Replicas: 3, Selector: selector},
+	}
+}
+
+func TestResolve(t *testing.T) {
+	cases := map[string]struct {
+		ref          v1alpha1.ScaleTargetRef
+		scale        *autoscalingv1.Scale
+		getErr       error
+		wantErr      error
+		wantSelector string
+	}{
+		"found":              {ref: deploymentRef, scale: scaleOf("app=granite,tier in (gpu)"), wantSelector: "app=granite,tier in (gpu)"},
+		"found, no selector": {ref: deploymentRef, scale: scaleOf("")},
+		"missing object":     {ref: v1alpha1.ScaleTargetRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "other"}, scale: scaleOf(""), wantErr: ErrTargetNotFound},
+		"bad selector":       {ref: deploymentRef, scale: scaleOf("app in (a"), wantErr: ErrTargetNotScalable},
+		"bad apiVersion":     {ref: v1alpha1.ScaleTargetRef{APIVersion: "a/b/c", Kind: "Deployment", Name: "granite"}, scale: scaleOf(""), wantErr: ErrTargetNotScalable},
+		"unknown kind":       {ref: deploymentRef, scale: scaleOf(""), getErr: &meta.NoKindMatchError{GroupKind: schema.GroupKind{Group: "apps", Kind: "Deployment"}}, wantErr: ErrTargetNotScalable},
+		"no /scale route":    {ref: deploymentRef, scale: scaleOf(""), getErr: &apierrors.StatusError{ErrStatus: metav1.Status{Reason: metav1.StatusReasonNotFound, Code: 404, Details: &metav1.StatusDetails{Name: "scale"}}}, wantErr: ErrTargetNotScalable},
+		"API server failing": {ref: deploymentRef, scale: scaleOf(""), getErr: apierrors.NewServiceUnavailable("down")},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			target, err := Resolve(context.Background(), scaleClient(tc.scale, tc.getErr, nil), "ns", tc.ref)
+			switch {
+			case tc.getErr != nil && tc.wantErr == nil:
+				if !errors.Is(err, tc.getErr) || errors.Is(err, ErrTargetNotFound) || errors.Is(err, ErrTargetNotScalable) {
+					t.Errorf("error = %v, want the API error unclassified", err)
+				}
+				return
+			case tc.wantErr != nil:
+				if !errors.Is(err, tc.wantErr) {
+					t.Errorf("error = %v, want %v", err, tc.wantErr)
+				}
+				return
+			case err != nil:
+				t.Fatalf("Resolve: %v", err)
+			}
+			if diff := cmp.Diff(appsv1.SchemeGroupVersion.WithKind("Deployment"), target.GVK); diff != "" {
+				t.Errorf("GVK: -want +got:\n%s", diff)
+			}
+			gotSelector := ""
+			if target.Selector != nil {
+				gotSelector = target.Selector.String()
+			}
+			if diff := cmp.Diff(tc.wantSelector, gotSelector); diff != "" {
+				t.Errorf("selector: -want +got:\n%s", diff)
+			}
+			if target.Replicas() != 3 {
+				t.Errorf("Replicas() = %d, want 3", target.Replicas())
+			}
+		})
+	}
+}
+
+func TestScaleSubresourceApply(t *testing.T) {
+	var updates []int32
+	scale := scaleOf("app=granite")
+	c := scaleClient(scale, nil, &updates)
+	target, err := Resolve(context.Background(), c, "ns", deploymentRef)
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	a := &ScaleSubresource{Client: c}
+
+	changed, err := a.Apply(context.Background(), target, 3)
+	if err != nil || changed {
+		t.Errorf("Apply(3) on 3 replicas = (%t, %v), want (false, nil)", changed, err)
+	}
+	changed, err = a.Apply(context.Background(), target, 4)
+	if err != nil || !changed {
+		t.Errorf("Apply(4) = (%t, %v), want (true, nil)", changed, err)
+	}
+	if diff := cmp.Diff([]int32{4}, updates); diff != "" {
+		t.Errorf("updates: -want +got:\n%s", diff)
+	}
+	scale.ResourceVersion = "5" // someone else changed the target
+	stale, _ := Resolve(context.Background(), scaleClient(scaleOf("app=granite"), nil, &updates), "ns", deploymentRef)
+	stale.Scale.ResourceVersion = "3"
+	if _, err := a.Apply(context.Background(), stale, 2); !apierrors.IsConflict(err) {
+		t.Errorf("Apply with a stale resourceVersion: error = %v, want Conflict", err)
+	}
+
+	changed, err = MetricsOnly{}.Apply(context.Background(), target, 9)
+	if err != nil || changed {
+		t.Errorf("MetricsOnly.Apply = (%t, %v), want (false, nil)", changed, err)
+	}
+}

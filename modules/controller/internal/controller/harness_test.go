@@ -1,0 +1,230 @@
+package controller
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/events"
+	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	"github.com/wva-project/wva/modules/api/v1alpha1"
+	"github.com/wva-project/wva/modules/capacity"
+	"github.com/wva-project/wva/modules/controller/internal/actuation"
+	"github.com/wva-project/wva/modules/controller/internal/metricsource"
+	"github.com/wva-project/wva/modules/controller/internal/telemetry"
+)
+
+const (
+	ns       = "production"
+	model    = "ibm/granite-13b"
+	interval = 30 * time.Second
+	window   = 5 * time.Minute
+)
+
+var start = time.Date(2025, 11, 26, 12, 0, 0, 0, time.UTC)
+
+// scales is the fake /scale subresource of the harness's Deployments: the
+// fake client's own one formats selectors in a way labels.Parse rejects.
+type scales struct {
+	mu      sync.Mutex
+	byName  map[string]*autoscalingv1.Scale // "namespace/name"
+	updates []string                        // "namespace/name=replicas"
+	getErr  error
+	updErr  error
+}
+
+func (s *scales) set(name string, replicas int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.byName[ns+"/"+name] = &autoscalingv1.Scale{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, ResourceVersion: "1"},
+		Spec:       autoscalingv1.ScaleSpec{Replicas: replicas},
+		Status:     autoscalingv1.ScaleStatus{Replicas: replicas, Selector: "app=" + name},
+	}
+}
+
+func (s *scales) funcs() interceptor.Funcs {
+	return interceptor.Funcs{
+		SubResourceGet: func(_ context.Context, _ client.Client, sub string, obj, out client.Object, _ ...client.SubResourceGetOption) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.getErr != nil {
+				return s.getErr
+			}
+			sc, ok := s.byName[obj.GetNamespace()+"/"+obj.GetName()]
+			if sub != "scale" || !ok {
+				return apierrors.NewNotFound(appsv1.Resource("deployments"), obj.GetName())
+			}
+			*out.(*autoscalingv1.Scale) = *sc.DeepCopy()
+			return nil
+		},
+		SubResourceUpdate: func(_ context.Context, _ client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.updErr != nil {
+				return s.updErr
+			}
+			o := (&client.SubResourceUpdateOptions{}).ApplyOptions(opts)
+			body := o.SubResourceBody.(*autoscalingv1.Scale)
+			k := obj.GetNamespace() + "/" + obj.GetName()
+			s.byName[k] = body.DeepCopy()
+			s.updates = append(s.updates, k+"="+fmtInt(body.Spec.Replicas))
+			return nil
+		},
+	}
+}
+
+func fmtInt(i int32) string { return strconv.Itoa(int(i)) }
+
+type harness struct {
+	t         *testing.T
+	client    client.Client
+	scales    *scales
+	store     *capacity.Store
+	source    *metricsource.Static
+	clock     *clocktesting.FakeClock
+	recorder  *events.FakeRecorder
+	telemetry *telemetry.Metrics
+	r         *VariantAutoscalingReconciler
+	patches   int
+}
+
+type harnessOpts struct {
+	noSource bool
+	metrics  bool // metrics-only actuation
+	objects  []client.Object
+}
+
+func newHarness(t *testing.T, o harnessOpts) *harness {
+	t.Helper()
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := v1alpha1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{
+		t:        t,
+		scales:   &scales{byName: map[string]*autoscalingv1.Scale{}},
+		store:    capacity.NewStore(capacity.Parse(map[string]string{"default": "kvCacheThreshold: 0.80\n"}, "7")),
+		source:   &metricsource.Static{Metrics: map[string]capacity.ReplicaMetrics{}},
+		clock:    clocktesting.NewFakeClock(start),
+		recorder: events.NewFakeRecorder(100),
+	}
+	funcs := h.scales.funcs()
+	funcs.SubResourcePatch = func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+		h.patches++
+		return c.SubResource(sub).Patch(ctx, obj, p, opts...)
+	}
+	h.client = fake.NewClientBuilder().WithScheme(s).
+		WithStatusSubresource(&v1alpha1.VariantAutoscaling{}).
+		WithIndex(&v1alpha1.VariantAutoscaling{}, IndexModelID, ModelIDIndexer).
+		WithObjects(o.objects...).
+		WithInterceptorFuncs(funcs).
+		Build()
+	tel, err := telemetry.New(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.telemetry = tel
+	var actuator actuation.Actuator = &actuation.ScaleSubresource{Client: h.client}
+	if o.metrics {
+		actuator = actuation.MetricsOnly{}
+	}
+	d := Dependencies{
+		Client: h.client, Store: h.store, Metrics: h.source, Actuator: actuator, Recorder: h.recorder,
+		Telemetry: tel, Clock: h.clock, Interval: interval, Stabilization: window,
+	}
+	if o.noSource {
+		d.Metrics = nil
+	}
+	h.r = NewVariantAutoscalingReconciler(d)
+	return h
+}
+
+// variant returns a VariantAutoscaling of the harness's model targeting the
+// Deployment of the same name.
+func variant(name, cost string, minReplicas int32, maxReplicas *int32) *v1alpha1.VariantAutoscaling {
+	return &v1alpha1.VariantAutoscaling{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Generation: 3},
+		Spec: v1alpha1.VariantAutoscalingSpec{
+			ScaleTargetRef: v1alpha1.ScaleTargetRef{APIVersion: "apps/v1", Kind: "Deployment", Name: name},
+			ModelID:        model,
+			VariantCost:    cost,
+			MinReplicas:    ptr.To(minReplicas),
+			MaxReplicas:    maxReplicas,
+		},
+	}
+}
+
+func pod(target string, i int) *corev1.Pod {
+	return &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: target + "-" + fmtInt(int32(i)), Labels: map[string]string{"app": target}},
+		Status:     corev1.PodStatus{Phase: corev1.PodRunning},
+	}
+}
+
+// metrics sets the metrics of a pod.
+func (h *harness) metrics(pod string, kv, queue float64) {
+	h.source.Metrics[ns+"/"+pod] = capacity.ReplicaMetrics{KvCacheUsage: kv, HasKvCacheUsage: true, QueueLength: queue, HasQueueLength: true}
+}
+
+func (h *harness) reconcile(ctx context.Context, name string) ctrl.Result {
+	h.t.Helper()
+	res, err := h.r.Reconcile(ctx, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}})
+	if err != nil {
+		h.t.Fatalf("Reconcile(%s): %v", name, err)
+	}
+	return res
+}
+
+func (h *harness) get(name string) *v1alpha1.VariantAutoscaling {
+	h.t.Helper()
+	va := &v1alpha1.VariantAutoscaling{}
+	if err := h.client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, va); err != nil {
+		h.t.Fatalf("getting %s: %v", name, err)
+	}
+	return va
+}
+
+// conditions summarises conditions as type => "Status/Reason".
+func conditions(va *v1alpha1.VariantAutoscaling) map[string]string {
+	out := map[string]string{}
+	for _, c := range va.Status.Conditions {
+		out[c.Type] = string(c.Status) + "/" + c.Reason
+		if c.ObservedGeneration != va.Generation {
+			out[c.Type] += "/stale-generation"
+		}
+	}
+	return out
+}
+
+func (h *harness) events() []string {
+	var out []string
+	for {
+		select {
+		case e := <-h.recorder.Events:
+			out = append(out, e)
+		default:
+			return out
+		}
+	}
+}
