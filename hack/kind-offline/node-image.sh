@@ -77,8 +77,11 @@ kube_proxy_layer() {
 # component_images writes the preloaded images, cached by everything they are made of.
 component_images() {
   local key
+  # The binaries are keyed by path, size and mtime: a rebuild makes new images.
   key="$(printf '%s\n' "${KUBERNETES_VERSION}" "${ETCD_VERSION}" "${COREDNS_VERSION}" "${PAUSE_VERSION}" \
-    "$(basename "${kube_proxy_base}")" "$(sha256sum <"${imagewriter}")" | sha256sum | cut -c1-12)"
+    "$(basename "${kube_proxy_base}")" "$(sha256sum <"${imagewriter}")" \
+    "$(stat -L -c '%n %s %Y' "${k8s_bin}"/kube-{apiserver,controller-manager,scheduler,proxy} \
+      "${etcd_bin}" "${coredns_bin}" "${pause_bin}")" | sha256sum | cut -c1-12)"
   images_dir="${KIND_OFFLINE_CACHE}/images/${KUBERNETES_VERSION}-${key}"
   if [[ -f "${images_dir}.complete" ]]; then
     log "component images cached in ${images_dir}"
@@ -206,6 +209,7 @@ TOML
 import_image() {
   local changes=(--change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]'
     --change 'ENV container=docker' --change 'STOPSIGNAL SIGRTMIN+3')
+  [[ "${provider}" == podman ]] && changes+=(--quiet)
   tar --numeric-owner -C "${rootfs}" \
     --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' --exclude='./run/*' --exclude='./tmp/*' \
     -c . | "${provider}" import "${changes[@]}" - "${image}" >/dev/null
