@@ -1,0 +1,147 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// Modes of the suite.
+const (
+	// modeKind creates a kind cluster, loads the controller image, deploys
+	// the kind overlay without the ConfigMap, runs the features and deletes
+	// the cluster.
+	modeKind = "kind"
+	// modeExisting runs the features against the cluster of -kubeconfig,
+	// where the controller is already deployed (see README: prerequisites).
+	modeExisting = "existing"
+)
+
+// options configure the suite. Each flag defaults to an environment variable
+// so that `make test-e2e` can configure every package's test binary of
+// `go test ./...` without passing flags that the other binaries would reject.
+// -kubeconfig is e2e-framework's own flag (KUBECONFIG when unset).
+type options struct {
+	mode          string
+	clusterName   string
+	kindBinary    string
+	kindVersion   string
+	nodeImage     string
+	kindConfig    string
+	kubeconfigOut string
+	imageArchive  string
+	keepCluster   bool
+	artifactsDir  string
+	deployTimeout time.Duration
+
+	// envErrs holds the environment variables that did not parse.
+	envErrs []error
+}
+
+// register defines the suite's flags on fs, with defaults from the
+// environment.
+func (o *options) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.mode, "mode", envOr("E2E_MODE", modeKind),
+		"kind: create a kind cluster and deploy the controller; existing: use the cluster of -kubeconfig as it is (env E2E_MODE)")
+	fs.StringVar(&o.clusterName, "kind-cluster", envOr("E2E_KIND_CLUSTER", "wva-e2e"),
+		"name of the kind cluster to create; an existing cluster of that name is reused (env E2E_KIND_CLUSTER)")
+	fs.StringVar(&o.kindBinary, "kind-binary", envOr("E2E_KIND", "kind"),
+		"kind binary, e.g. bin/kind/v0.33.0/kind as built by make (env E2E_KIND)")
+	fs.StringVar(&o.kindVersion, "kind-version", envOr("E2E_KIND_VERSION", "v0.33.0"),
+		"kind version that e2e-framework installs if -kind-binary is not found (env E2E_KIND_VERSION)")
+	fs.StringVar(&o.nodeImage, "kind-node-image", os.Getenv("E2E_KIND_NODE_IMAGE"),
+		"kind node image, e.g. localhost/kindest/node:v1.37.2-offline; empty: kind's default (env E2E_KIND_NODE_IMAGE)")
+	fs.StringVar(&o.kindConfig, "kind-config", os.Getenv("E2E_KIND_CONFIG"),
+		"kind cluster configuration file, e.g. kind/cluster-offline.yaml (env E2E_KIND_CONFIG)")
+	fs.StringVar(&o.kubeconfigOut, "kind-kubeconfig", os.Getenv("E2E_KIND_KUBECONFIG"),
+		"where kind writes the cluster's kubeconfig; default bin/kubeconfig-<cluster> (env E2E_KIND_KUBECONFIG)")
+	fs.StringVar(&o.imageArchive, "controller-image-archive", os.Getenv("E2E_CONTROLLER_IMAGE_TAR"),
+		"docker-archive tarball of ghcr.io/wva-project/wva-controller:dev to load into the cluster (env E2E_CONTROLLER_IMAGE_TAR)")
+	fs.BoolVar(&o.keepCluster, "keep-cluster", o.envBool("E2E_KEEP_CLUSTER"),
+		"keep the kind cluster after the run, for debugging (env E2E_KEEP_CLUSTER=1)")
+	fs.StringVar(&o.artifactsDir, "artifacts", os.Getenv("E2E_ARTIFACTS"),
+		"directory for the logs exported on failure; default e2e/_artifacts (env E2E_ARTIFACTS)")
+	fs.DurationVar(&o.deployTimeout, "deploy-timeout", o.envDuration("E2E_DEPLOY_TIMEOUT", 3*time.Minute),
+		"deadline for the CRDs to be Established and the controller to become available (env E2E_DEPLOY_TIMEOUT)")
+}
+
+// complete fills the defaults that depend on the repository root.
+func (o *options) complete(root string) {
+	if o.artifactsDir == "" {
+		o.artifactsDir = filepath.Join(root, "e2e", "_artifacts")
+	}
+	if o.kubeconfigOut == "" {
+		o.kubeconfigOut = filepath.Join(root, "bin", "kubeconfig-"+o.clusterName)
+	}
+}
+
+// validate reports every unusable option, naming the flag and its value.
+func (o *options) validate() error {
+	errs := append([]error(nil), o.envErrs...)
+	bad := func(flag, value, why string) {
+		errs = append(errs, fmt.Errorf("-%s=%q: %s", flag, value, why))
+	}
+	switch o.mode {
+	case modeExisting:
+		return errors.Join(errs...)
+	case modeKind:
+	default:
+		bad("mode", o.mode, "must be kind or existing")
+		return errors.Join(errs...)
+	}
+	if o.clusterName == "" {
+		bad("kind-cluster", o.clusterName, "must not be empty")
+	}
+	if o.imageArchive == "" {
+		bad("controller-image-archive", o.imageArchive, "must be set in kind mode (make image writes bin/images/wva-controller-dev.tar)")
+	} else if _, err := os.Stat(o.imageArchive); err != nil {
+		bad("controller-image-archive", o.imageArchive, err.Error())
+	}
+	if o.kindConfig != "" {
+		if _, err := os.Stat(o.kindConfig); err != nil {
+			bad("kind-config", o.kindConfig, err.Error())
+		}
+	}
+	if o.deployTimeout <= 0 {
+		bad("deploy-timeout", o.deployTimeout.String(), "must be positive")
+	}
+	return errors.Join(errs...)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (o *options) envBool(name string) bool {
+	raw := os.Getenv(name)
+	if raw == "" {
+		return false
+	}
+	v, err := strconv.ParseBool(raw)
+	if err != nil {
+		o.envErrs = append(o.envErrs, fmt.Errorf("%s=%q: not a boolean (use 1 or 0)", name, raw))
+	}
+	return v
+}
+
+func (o *options) envDuration(name string, def time.Duration) time.Duration {
+	raw := os.Getenv(name)
+	if raw == "" {
+		return def
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil {
+		o.envErrs = append(o.envErrs, fmt.Errorf("%s=%q: not a duration (e.g. 3m)", name, raw))
+		return def
+	}
+	return d
+}

@@ -1,0 +1,58 @@
+# End-to-end: the e2e/ suite (sigs.k8s.io/e2e-framework) on a real kind
+# cluster with the controller running in-cluster from its image, and the
+# one-command local cluster (`make up` / `make down`).
+#
+# Included by the root Makefile (ROOT, BIN, GO). The kind variables come from
+# hack/mk/controlplane.mk (KIND, the source-built kind binary) and
+# hack/mk/kind.mk (KIND_NODE_IMAGE, KIND_CONFIG, KIND_PROVIDER,
+# CONTROLLER_IMAGE_TAR, KIND_KUBECONFIG, ...); recipes expand them when they
+# run, so the include order does not matter.
+#
+# The suite is configured through the environment (E2E_*), not flags:
+# `go test ./...` hands flags after -args to every package's test binary,
+# and only the e2e package knows them. See e2e/options_test.go.
+
+E2E_DIR := $(ROOT)/e2e
+# Name of the suite's own cluster, distinct from `make up`'s, so a run never
+# touches the cluster a developer is using.
+E2E_KIND_CLUSTER ?= wva-e2e
+E2E_TIMEOUT      ?= 30m
+E2E_GOTESTFLAGS  ?= -v -count=1 -timeout $(E2E_TIMEOUT)
+# Extra settings, e.g. E2E_KEEP_CLUSTER=1 (keep the cluster for debugging)
+# or E2E_ARTIFACTS=/tmp/artifacts.
+E2E_EXTRA_ENV    ?=
+
+# The suite's environment for a kind run with node image $(1), kind config
+# $(2) and provider $(3).
+e2e_kind_env = E2E_MODE=kind \
+	E2E_KIND=$(KIND) E2E_KIND_VERSION=$(KIND_VERSION) E2E_KIND_CLUSTER=$(E2E_KIND_CLUSTER) \
+	E2E_KIND_NODE_IMAGE=$(1) E2E_KIND_CONFIG=$(2) \
+	E2E_CONTROLLER_IMAGE_TAR=$(CONTROLLER_IMAGE_TAR) \
+	KIND_EXPERIMENTAL_PROVIDER=$(3) $(if $(filter podman,$(3)),CONTAINERS_CONF=$(CONTAINERS_CONF)) \
+	$(E2E_EXTRA_ENV)
+
+##@ e2e
+
+.PHONY: test-e2e
+test-e2e: kind-image image $(KIND) ## Run the e2e suite on a new kind cluster that fits this machine (offline node image + podman without a Docker engine).
+	cd $(E2E_DIR) && $(call e2e_kind_env,$(KIND_NODE_IMAGE),$(KIND_CONFIG),$(KIND_PROVIDER)) \
+		$(GO) test -tags e2e $(E2E_GOTESTFLAGS) ./...
+
+.PHONY: e2e
+e2e: image $(KIND) ## Run the e2e suite with Docker and the published kindest/node image (GitHub Actions, laptops).
+	@timeout 20 docker info >/dev/null 2>&1 || { echo "e2e: no Docker engine answers; use 'make test-e2e' (podman + offline node image)" >&2; exit 1; }
+	cd $(E2E_DIR) && $(call e2e_kind_env,$(KIND_PUBLISHED_NODE_IMAGE),$(ROOT)/kind/cluster.yaml,docker) \
+		$(GO) test -tags e2e $(E2E_GOTESTFLAGS) ./...
+
+.PHONY: e2e-existing
+e2e-existing: ## Run the e2e features against the cluster of KUBECONFIG (controller deployed with the kind overlay, no ConfigMap).
+	@test -n "$(KUBECONFIG)" || { echo "e2e-existing: set KUBECONFIG to the cluster's kubeconfig" >&2; exit 1; }
+	cd $(E2E_DIR) && $(E2E_EXTRA_ENV) $(GO) test -tags e2e $(E2E_GOTESTFLAGS) . \
+		-args -mode=existing -kubeconfig=$(abspath $(KUBECONFIG))
+
+.PHONY: up
+up: kind-load ## Create kind cluster KIND_CLUSTER (wva), load the controller image, deploy it with the ConfigMap and the example VariantAutoscalings.
+	cd $(E2E_DIR) && $(GO) run ./cmd/deploy -kubeconfig $(KIND_KUBECONFIG)
+
+.PHONY: down
+down: kind-down ## Delete kind cluster KIND_CLUSTER (wva) made by `make up`.
