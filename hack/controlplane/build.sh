@@ -23,7 +23,7 @@ source "${here}/versions.sh"
 # shellcheck source=commands.sh
 source "${here}/commands.sh"
 
-BIN="${BIN:-${root}/bin}"
+BIN="$(realpath -m "${BIN:-${root}/bin}")"
 GO="${GO:-go}"
 force=false
 
@@ -46,7 +46,7 @@ timed() {
 
 # module_dir MODULE@VERSION: the extracted module directory in the module cache.
 module_dir() {
-  (cd "${here}" && "${GO}" mod download -json "$1") |
+  "${GO}" -C "${here}" mod download -json "$1" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p'
 }
 
@@ -58,8 +58,8 @@ build_date() {
     date -u -d "@${SOURCE_DATE_EPOCH}" +%Y-%m-%dT%H:%M:%SZ
     return
   fi
-  (cd "${here}" && "${GO}" list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' \
-    "k8s.io/kubernetes@${KUBERNETES_VERSION}")
+  "${GO}" -C "${here}" list -m -f '{{.Time.UTC.Format "2006-01-02T15:04:05Z"}}' \
+    "k8s.io/kubernetes@${KUBERNETES_VERSION}"
 }
 
 kubernetes_ldflags() {
@@ -98,8 +98,8 @@ build_kubernetes() { # $1: command name
   local dest="${BIN}/kubernetes/${KUBERNETES_VERSION}/$1"
   needed "${dest}" || return 0
   log "building $1 ${KUBERNETES_VERSION} (k8s.io/kubernetes/cmd/$1)"
-  timed "$1" bash -c 'cd "$1" && "$2" build "${@:6}" -ldflags "$3" -o "$4.tmp" "k8s.io/kubernetes/cmd/$5"' _ \
-    "${here}" "${GO}" "$(kubernetes_ldflags)" "${dest}" "$1" "${go_build_flags[@]}"
+  timed "$1" "${GO}" -C "${here}" build "${go_build_flags[@]}" -ldflags "$(kubernetes_ldflags)" \
+    -o "${dest}.tmp" "k8s.io/kubernetes/cmd/$1"
   install_file "${dest}.tmp" "${dest}"
 }
 
@@ -109,8 +109,8 @@ build_etcd() {
   log "building etcd ${ETCD_VERSION} (go.etcd.io/etcd/server/v3)"
   # etcd's version is a constant of go.etcd.io/etcd/api/v3/version; only its
   # GitSHA is an ldflag, and a module build has no commit to put there.
-  timed etcd bash -c 'cd "$1/etcd" && "$2" build "${@:4}" -ldflags "-s -w" -o "$3.tmp" go.etcd.io/etcd/server/v3' _ \
-    "${here}" "${GO}" "${dest}" "${go_build_flags[@]}"
+  timed etcd "${GO}" -C "${here}/etcd" build "${go_build_flags[@]}" -ldflags "-s -w" \
+    -o "${dest}.tmp" go.etcd.io/etcd/server/v3
   install_file "${dest}.tmp" "${dest}"
 }
 
@@ -121,9 +121,8 @@ go_install() {
   log "building ${name} (go install ${pkg})"
   gobin="$(mktemp -d "$(dirname "${dest}")/.gobin.XXXXXX")"
   # shellcheck disable=SC2064
-  trap "rm -rf '${gobin}'" RETURN
-  timed "${name}" bash -c 'cd / && GOBIN="$1" "$2" install "${@:4}" -ldflags "-s -w" "$3"' _ \
-    "${gobin}" "${GO}" "${pkg}" "${go_build_flags[@]}"
+  trap "rm -rf '${gobin}'; trap - RETURN" RETURN
+  timed "${name}" env GOBIN="${gobin}" "${GO}" install "${go_build_flags[@]}" -ldflags "-s -w" "${pkg}"
   install_file "${gobin}/${name}" "${dest}"
 }
 

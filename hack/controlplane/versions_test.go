@@ -1,6 +1,9 @@
 package controlplane
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,3 +76,63 @@ func TestLoadVersionsRepository(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadVersions(t *testing.T) {
+	complete := "KUBERNETES_VERSION ?= v1.37.2\nETCD_VERSION ?= v3.6.16\nCOREDNS_VERSION ?= v1.14.6\n" +
+		"PAUSE_VERSION ?= 3.10\nKIND_VERSION ?= v0.33.0\n"
+	cases := map[string]struct {
+		content   *string // nil: no file
+		want      map[string]string
+		wantErr   string
+		wantErrIs error
+	}{
+		"complete": {
+			content: &complete,
+			want: map[string]string{
+				"KUBERNETES_VERSION": "v1.37.2", "ETCD_VERSION": "v3.6.16", "COREDNS_VERSION": "v1.14.6",
+				"PAUSE_VERSION": "3.10", "KIND_VERSION": "v0.33.0",
+			},
+		},
+		"a version missing": {
+			content: ptr(strings.Replace(complete, "KIND_VERSION ?= v0.33.0\n", "", 1)),
+			wantErr: "KIND_VERSION is not set",
+		},
+		"malformed": {
+			content: ptr(complete + "oops\n"),
+			wantErr: `line 6: "oops" is not of the form NAME ?= value`,
+		},
+		"no file": {
+			wantErrIs: fs.ErrNotExist,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "versions.mk")
+			if tc.content != nil {
+				if err := os.WriteFile(path, []byte(*tc.content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := LoadVersions(path)
+			switch {
+			case tc.wantErrIs != nil:
+				if !errors.Is(err, tc.wantErrIs) {
+					t.Fatalf("LoadVersions error = %v, want one wrapping %v", err, tc.wantErrIs)
+				}
+				return
+			case tc.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("LoadVersions error = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			case err != nil:
+				t.Fatalf("LoadVersions: %v", err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("LoadVersions: -want +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
