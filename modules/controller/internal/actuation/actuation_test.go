@@ -11,6 +11,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -32,11 +34,10 @@ func scaleClient(scale *autoscalingv1.Scale, getErr error, updates *[]int32) cli
 			if sub != "scale" || obj.GetName() != scale.Name || obj.GetNamespace() != scale.Namespace {
 				return apierrors.NewNotFound(appsv1.Resource("deployments"), obj.GetName())
 			}
-			*out.(*autoscalingv1.Scale) = *scale.DeepCopy()
-			return nil
+			return toUnstructured(scale, out.(*unstructured.Unstructured))
 		},
 		SubResourceUpdate: func(_ context.Context, _ client.Client, _ string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-			body := (&client.SubResourceUpdateOptions{}).ApplyOptions(opts).SubResourceBody.(*autoscalingv1.Scale)
+			body := fromUnstructured((&client.SubResourceUpdateOptions{}).ApplyOptions(opts).SubResourceBody.(*unstructured.Unstructured))
 			if body.ResourceVersion != scale.ResourceVersion {
 				return apierrors.NewConflict(appsv1.Resource("deployments"), obj.GetName(), errors.New("stale"))
 			}
@@ -44,6 +45,26 @@ func scaleClient(scale *autoscalingv1.Scale, getErr error, updates *[]int32) cli
 			return nil
 		},
 	}).Build()
+}
+
+// toUnstructured and fromUnstructured convert the Scale the interceptors
+// serve: the client reads and writes /scale as unstructured objects.
+func toUnstructured(scale *autoscalingv1.Scale, out *unstructured.Unstructured) error {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(scale)
+	if err != nil {
+		return err
+	}
+	out.Object = m
+	out.SetGroupVersionKind(ScaleGVK)
+	return nil
+}
+
+func fromUnstructured(u *unstructured.Unstructured) *autoscalingv1.Scale {
+	scale := &autoscalingv1.Scale{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, scale); err != nil {
+		panic(err)
+	}
+	return scale
 }
 
 func scaleOf(selector string) *autoscalingv1.Scale {

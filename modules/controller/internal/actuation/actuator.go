@@ -31,7 +31,7 @@ func (a *ScaleSubresource) Apply(ctx context.Context, t *Target, desired int32) 
 	}
 	scale := t.Scale.DeepCopy()
 	scale.Spec.Replicas = desired
-	if err := a.Client.SubResource("scale").Update(ctx, t.object(), client.WithSubResourceBody(scale)); err != nil {
+	if err := updateScale(ctx, a.Client, t.object(), scale); err != nil {
 		return false, fmt.Errorf("scaling %s %s/%s to %d replicas: %w", t.GVK.Kind, t.Namespace, t.Name, desired, err)
 	}
 	t.Scale = scale

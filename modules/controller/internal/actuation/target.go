@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -60,8 +61,8 @@ func Resolve(ctx context.Context, c client.Client, namespace string, ref v1alpha
 		return nil, fmt.Errorf("%w: apiVersion %q: %w", ErrTargetNotScalable, ref.APIVersion, err)
 	}
 	t := &Target{GVK: gv.WithKind(ref.Kind), Namespace: namespace, Name: ref.Name}
-	scale := &autoscalingv1.Scale{}
-	if err := c.SubResource("scale").Get(ctx, t.object(), scale); err != nil {
+	scale, err := getScale(ctx, c, t.object())
+	if err != nil {
 		switch {
 		case meta.IsNoMatchError(err):
 			return nil, fmt.Errorf("%w: kind %s is not served by the API server", ErrTargetNotScalable, t.GVK)
@@ -83,6 +84,36 @@ func Resolve(ctx context.Context, c client.Client, namespace string, ref v1alpha
 		t.Selector = sel
 	}
 	return t, nil
+}
+
+// ScaleGVK is the kind the /scale subresource of every scalable resource serves.
+var ScaleGVK = autoscalingv1.SchemeGroupVersion.WithKind("Scale")
+
+// getScale reads the /scale subresource of obj. Both sides are unstructured
+// because the target's kind may be unknown to the scheme (a custom resource);
+// the result is converted to the typed Scale.
+func getScale(ctx context.Context, c client.Client, obj *unstructured.Unstructured) (*autoscalingv1.Scale, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(ScaleGVK)
+	if err := c.SubResource("scale").Get(ctx, obj, u); err != nil {
+		return nil, err
+	}
+	scale := &autoscalingv1.Scale{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, scale); err != nil {
+		return nil, fmt.Errorf("decoding /scale of %s %s/%s: %w", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
+	}
+	return scale, nil
+}
+
+// updateScale writes scale through the /scale subresource of obj.
+func updateScale(ctx context.Context, c client.Client, obj *unstructured.Unstructured, scale *autoscalingv1.Scale) error {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(scale)
+	if err != nil {
+		return fmt.Errorf("encoding /scale of %s %s/%s: %w", obj.GetKind(), obj.GetNamespace(), obj.GetName(), err)
+	}
+	body := &unstructured.Unstructured{Object: m}
+	body.SetGroupVersionKind(ScaleGVK)
+	return c.SubResource("scale").Update(ctx, obj, client.WithSubResourceBody(body))
 }
 
 // notFoundIsObject tells a missing object (the API names it in the error

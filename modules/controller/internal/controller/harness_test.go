@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -72,8 +73,7 @@ func (s *scales) funcs() interceptor.Funcs {
 			if sub != "scale" || !ok {
 				return apierrors.NewNotFound(appsv1.Resource("deployments"), obj.GetName())
 			}
-			*out.(*autoscalingv1.Scale) = *sc.DeepCopy()
-			return nil
+			return toUnstructured(sc, out.(*unstructured.Unstructured))
 		},
 		SubResourceUpdate: func(_ context.Context, _ client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
 			s.mu.Lock()
@@ -82,13 +82,27 @@ func (s *scales) funcs() interceptor.Funcs {
 				return s.updErr
 			}
 			o := (&client.SubResourceUpdateOptions{}).ApplyOptions(opts)
-			body := o.SubResourceBody.(*autoscalingv1.Scale)
+			body := &autoscalingv1.Scale{}
+			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.SubResourceBody.(*unstructured.Unstructured).Object, body); err != nil {
+				return err
+			}
 			k := obj.GetNamespace() + "/" + obj.GetName()
 			s.byName[k] = body.DeepCopy()
 			s.updates = append(s.updates, k+"="+fmtInt(body.Spec.Replicas))
 			return nil
 		},
 	}
+}
+
+// toUnstructured fills out, the unstructured Scale the client reads /scale into.
+func toUnstructured(scale *autoscalingv1.Scale, out *unstructured.Unstructured) error {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(scale)
+	if err != nil {
+		return err
+	}
+	out.Object = m
+	out.SetGroupVersionKind(actuation.ScaleGVK)
+	return nil
 }
 
 func fmtInt(i int32) string { return strconv.Itoa(int(i)) }

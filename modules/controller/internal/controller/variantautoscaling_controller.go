@@ -12,9 +12,11 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
@@ -89,7 +91,8 @@ func NewVariantAutoscalingReconciler(d Dependencies) *VariantAutoscalingReconcil
 // VariantAutoscaling. The field index must be set up first (SetupIndexes).
 func (r *VariantAutoscalingReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.VariantAutoscaling{}).
+		// Status writes (our own) do not bump the generation: no self-trigger.
+		For(&v1alpha1.VariantAutoscaling{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Named("variantautoscaling").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.concurrency})
 	if r.configHandler != nil {
