@@ -29,7 +29,7 @@ force=false
 
 # Static, reproducible, cgo-free binaries; the wrapper modules are not in go.work.
 export CGO_ENABLED=0 GOWORK=off
-go_build_flags=(-trimpath)
+go_build_flags=(-trimpath -buildvcs=false)
 
 log() { printf 'controlplane: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
