@@ -18,9 +18,9 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../.." && pwd)"
-# shellcheck source=versions.sh
+# shellcheck source=SCRIPTDIR/versions.sh
 source "${here}/versions.sh"
-# shellcheck source=commands.sh
+# shellcheck source=SCRIPTDIR/commands.sh
 source "${here}/commands.sh"
 
 BIN="$(realpath -m "${BIN:-${root}/bin}")"

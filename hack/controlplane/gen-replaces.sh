@@ -16,13 +16,13 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=versions.sh
+# shellcheck source=SCRIPTDIR/versions.sh
 source "${here}/versions.sh"
 GO="${GO:-go}"
 export GOWORK=off GOFLAGS="${GOFLAGS:-} -mod=mod"
 
 # The Kubernetes commands built from k8s.io/kubernetes; build.sh uses the same list.
-# shellcheck source=commands.sh
+# shellcheck source=SCRIPTDIR/commands.sh
 source "${here}/commands.sh"
 
 k8s_minor_patch="${KUBERNETES_VERSION#v1.}"
