@@ -32,6 +32,8 @@ CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
 
 # Area-specific targets (API generation, control plane, kind, e2e) live in
 # hack/mk/*.mk so that each stays next to the code it drives.
+# hack/versions.mk pins every source-built component in one place.
+include hack/versions.mk
 include $(sort $(wildcard hack/mk/*.mk))
 
 ##@ General
