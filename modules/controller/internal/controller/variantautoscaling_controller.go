@@ -101,6 +101,12 @@ func (r *VariantAutoscalingReconciler) SetupWithManager(mgr ctrl.Manager) error 
 	return b.Complete(r)
 }
 
+// Least privilege: the only ConfigMap is capacity-scaling-config, through a
+// namespaced Role (the cache watches it with a metadata.name field selector,
+// which resourceNames authorizes). Events go through the events.k8s.io API.
+// Leader election (leases, and its core events) is granted by the
+// hand-written leader_election_role.yaml next to the generated role.yaml.
+//
 // +kubebuilder:rbac:groups=llmd.ai,resources=variantautoscalings,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=llmd.ai,resources=variantautoscalings/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets,verbs=get;list;watch
@@ -108,8 +114,6 @@ func (r *VariantAutoscalingReconciler) SetupWithManager(mgr ctrl.Manager) error 
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups="",namespace=workload-variant-autoscaler-system,resources=configmaps,resourceNames=capacity-scaling-config,verbs=get;list;watch
-// +kubebuilder:rbac:groups=coordination.k8s.io,namespace=workload-variant-autoscaler-system,resources=leases,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups="",namespace=workload-variant-autoscaler-system,resources=events,verbs=create;patch
 
 // Reconcile analyses the model of one VariantAutoscaling and applies this
 // variant's decision. It always writes the applied configuration to status,
