@@ -38,12 +38,13 @@ fi
 command -v debootstrap >/dev/null || die "debootstrap is missing: run hack/kind-offline/host-setup.sh"
 [[ "$(id -u)" -eq 0 ]] || die "debootstrap needs root"
 
-mkdir -p "${cache}/pkgcache"
+mkdir -p "${cache}/pkgcache-${name}"
 tmp="${dest}.tmp"
 rm -rf "${tmp}" "${dest}.complete"
 
 bootstrap() {
-  local args=(--variant=minbase "--cache-dir=${cache}/pkgcache")
+  # One package cache per rootfs: two debootstraps may run at once.
+  local args=(--variant=minbase "--cache-dir=${cache}/pkgcache-${name}")
   [[ -n "${include}" ]] && args+=("--include=${include}")
   debootstrap "${args[@]}" "${suite}" "${tmp}" "${mirror}" >"${tmp}.log" 2>&1 ||
     { tail -n 30 "${tmp}.log" >&2; return 1; }
