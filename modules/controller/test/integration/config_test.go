@@ -74,7 +74,7 @@ func TestStartupWithoutConfigMap(t *testing.T) {
 		if err != nil {
 			return err.Error()
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		body, _ := io.ReadAll(resp.Body)
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Sprintf("HTTP %d: %s", resp.StatusCode, body)
