@@ -115,8 +115,12 @@ func startManager(t *testing.T, o options.Options, source metricsource.Source) *
 	t.Helper()
 	log, rec := logtest.New()
 	ctx, cancel := context.WithCancel(context.Background())
+	// The binary's client limits (--kube-api-qps, --kube-api-burst), so that
+	// fan-out timings mean what they would in a cluster.
+	cfg := rest.CopyConfig(restConfig)
+	cfg.QPS, cfg.Burst = float32(o.KubeAPIQPS), o.KubeAPIBurst
 	mgr, err := app.NewManager(ctx, app.Setup{
-		Options: o, RestConfig: restConfig, Logger: log, Registry: prometheus.NewRegistry(),
+		Options: o, RestConfig: cfg, Logger: log, Registry: prometheus.NewRegistry(),
 		MetricsSource: source, SkipNameValidation: true,
 	})
 	if err != nil {

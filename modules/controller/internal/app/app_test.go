@@ -1,0 +1,80 @@
+package app
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/wva-project/wva/modules/controller/internal/options"
+)
+
+func TestCacheOptionsScopeConfigMaps(t *testing.T) {
+	key := types.NamespacedName{Namespace: "wva-system", Name: "capacity-scaling-config"}
+	opts := cacheOptions(key)
+	for obj, by := range opts.ByObject {
+		if _, ok := obj.(*corev1.ConfigMap); !ok {
+			continue
+		}
+		if diff := cmp.Diff([]string{"wva-system"}, keys(by.Namespaces)); diff != "" {
+			t.Errorf("ConfigMap namespaces: -want +got:\n%s", diff)
+		}
+		if got := by.Field.String(); got != "metadata.name=capacity-scaling-config" {
+			t.Errorf("ConfigMap field selector = %q", got)
+		}
+		return
+	}
+	t.Fatal("no ByObject entry for ConfigMaps")
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestSlimPod(t *testing.T) {
+	now := metav1.Now()
+	in := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "p", Namespace: "ns", UID: "u", ResourceVersion: "9", Labels: map[string]string{"app": "x"},
+			Annotations: map[string]string{"big": "annotation"}, DeletionTimestamp: &now,
+		},
+		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "vllm", Image: "vllm"}}},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.1"},
+	}
+	got, err := slimPod(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "p", Namespace: "ns", UID: "u", ResourceVersion: "9", Labels: map[string]string{"app": "x"},
+			DeletionTimestamp: &now,
+		},
+		Status: corev1.PodStatus{Phase: corev1.PodRunning},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("slimPod: -want +got:\n%s", diff)
+	}
+	other := &corev1.ConfigMap{}
+	if got, _ := slimPod(other); got != other {
+		t.Errorf("slimPod changed a non-pod object")
+	}
+}
+
+func TestMetricsOptions(t *testing.T) {
+	o := options.Defaults(func(string) string { return "" })
+	secure := metricsOptions(o)
+	if !secure.SecureServing || secure.FilterProvider == nil || secure.BindAddress != ":8443" {
+		t.Errorf("default metrics options = %+v, want secure serving with authn/authz on :8443", secure)
+	}
+	o.MetricsSecure = false
+	if plain := metricsOptions(o); plain.SecureServing || plain.FilterProvider != nil {
+		t.Errorf("--metrics-secure=false options = %+v, want plain HTTP without a filter", plain)
+	}
+}

@@ -1,0 +1,45 @@
+//go:build integration
+
+package integration
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/wva-project/wva/modules/controller/internal/config"
+)
+
+// TestReloadFanOut measures how long one ConfigMap update takes to reach
+// the status of many VariantAutoscalings, with the binary's default
+// concurrency and client rate limits.
+func TestReloadFanOut(t *testing.T) {
+	const count = 100
+	ctx := context.Background()
+	cfgNS, ns := namespace(t, "cfg"), namespace(t, "fanout")
+	cm := capacityConfigMap(cfgNS, defaultEntry)
+	create(t, cm)
+	for i := range count {
+		create(t, variantAutoscaling(ns, fmt.Sprintf("variant-%03d", i), fmt.Sprintf("model-%d", i%10)))
+	}
+	m := startManager(t, managerOptions(cfgNS), nil)
+	for i := range count {
+		eventually(t, 30*time.Second, "startup config in status",
+			appliedIs(t, ns, fmt.Sprintf("variant-%03d", i), "default", cm.ResourceVersion))
+	}
+
+	cm.Data["default"] = "kvCacheThreshold: 0.85\n"
+	if err := k8s.Update(ctx, cm); err != nil {
+		t.Fatalf("updating ConfigMap: %v", err)
+	}
+	start := time.Now()
+	for i := range count {
+		eventually(t, reloadDeadline, "updated config in status",
+			appliedIs(t, ns, fmt.Sprintf("variant-%03d", i), "default", cm.ResourceVersion))
+	}
+	t.Logf("ConfigMap update reached %d VariantAutoscalings in %s", count, time.Since(start).Round(time.Millisecond))
+	if msg := hasLine(m.logs, "info", config.MsgTriggerAll, map[string]any{"count": int64(countVAs(t))})(); msg != "" {
+		t.Error(msg)
+	}
+}
