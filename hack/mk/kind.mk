@@ -91,9 +91,14 @@ docker-build: ## Build the controller image with Docker from /Dockerfile (where 
 	docker build -t $(CONTROLLER_IMAGE) -f $(ROOT)/Dockerfile $(ROOT)
 
 .PHONY: test-kind-unit
-test-kind-unit: ## Unit tests of hack/kind-offline (image writer, component images, kind configs).
+test-kind-unit: ## Unit tests of hack/kind-offline (image writer, component images, kind configs, scripts).
 	cd $(KIND_OFFLINE_DIR) && GOWORK=off $(GO) test -race -count=1 $(GOTESTFLAGS) ./...
-	@for s in $(KIND_OFFLINE_DIR)/*.sh; do bash -n $$s; done
+	@command -v shellcheck >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }
+	cd $(KIND_OFFLINE_DIR) && shellcheck -x -P SCRIPTDIR *.sh
+
+.PHONY: lint-kind
+lint-kind: $(GOLANGCI_LINT) ## Run golangci-lint on hack/kind-offline (smoke test included).
+	cd $(KIND_OFFLINE_DIR) && GOWORK=off $(GOLANGCI_LINT) run --build-tags kindsmoke --config $(ROOT)/.golangci.yaml ./...
 
 .PHONY: test-kind-smoke
 test-kind-smoke: kind-image $(KIND) ## Smoke-test a real kind cluster: create, wait Ready, run an in-cluster API probe, delete.

@@ -17,7 +17,7 @@ func ReadVersionsFile(path string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("versions file: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: nothing to flush
 	vars := map[string]string{}
 	s := bufio.NewScanner(f)
 	for n := 1; s.Scan(); n++ {

@@ -137,7 +137,7 @@ func copyFile(tw *tar.Writer, hdr *tar.Header, src string) error {
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: nothing to flush
 	fi, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("source: %w", err)

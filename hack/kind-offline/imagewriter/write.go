@@ -89,7 +89,7 @@ func Write(s Spec, out string) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("output %q: %w", out, err)
 	}
-	defer os.Remove(tmpName) // no-op after the rename
+	defer func() { _ = os.Remove(tmpName) }() // fails harmlessly after the rename
 	if err := tarball.MultiWriteToFile(tmpName, map[name.Tag]v1.Image{tag: img}); err != nil {
 		return fmt.Errorf("image %s: write %q: %w", s.Tag, out, err)
 	}

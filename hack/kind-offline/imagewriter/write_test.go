@@ -79,7 +79,7 @@ func readArchive(t *testing.T, path, tag string) archive {
 func flatten(t *testing.T, img v1.Image) map[string]node {
 	t.Helper()
 	rc := mutate.Extract(img)
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	files := map[string]node{}
 	tr := tar.NewReader(rc)
 	for {

@@ -7,8 +7,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -19,42 +21,47 @@ import (
 
 func main() {
 	timeout := flag.Duration("timeout", time.Minute, "give up after this long")
+	interval := flag.Duration("interval", 2*time.Second, "wait this long between attempts")
 	flag.Parse()
-	if err := run(*timeout); err != nil {
+	cfg, err := rest.InClusterConfig()
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+		err = probe(ctx, cfg, *interval, os.Stdout, os.Stderr)
+		cancel()
+	}
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "apiprobe: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(timeout time.Duration) error {
-	cfg, err := rest.InClusterConfig()
-	if err != nil {
-		return fmt.Errorf("in-cluster config: %w", err)
-	}
+// probe asks the API server at cfg.Host for its version every interval until
+// it answers or ctx ends, then prints one line naming the host and version.
+func probe(ctx context.Context, cfg *rest.Config, interval time.Duration, out, log io.Writer) error {
+	cfg = rest.CopyConfig(cfg)
 	cfg.Timeout = 10 * time.Second
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("discovery client: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
 	start := time.Now()
 	attempts := 0
 	var lastErr error
-	err = wait.PollUntilContextCancel(ctx, 2*time.Second, true, func(context.Context) (bool, error) {
+	err = wait.PollUntilContextCancel(ctx, interval, true, func(context.Context) (bool, error) {
 		attempts++
 		v, err := dc.ServerVersion()
 		if err != nil {
 			lastErr = err
-			fmt.Fprintf(os.Stderr, "attempt %d: %v\n", attempts, err)
+			_, _ = fmt.Fprintf(log, "attempt %d: %v\n", attempts, err)
 			return false, nil
 		}
-		fmt.Printf("apiprobe: host=%s server version: %s (attempts=%d, %.2fs)\n",
+		_, err = fmt.Fprintf(out, "apiprobe: host=%s server version: %s (attempts=%d, %.2fs)\n",
 			cfg.Host, v.GitVersion, attempts, time.Since(start).Seconds())
-		return true, nil
+		return true, err
 	})
 	if err != nil {
-		return fmt.Errorf("no answer from %s after %d attempts in %s: %w (last error: %v)", cfg.Host, attempts, timeout, err, lastErr)
+		return fmt.Errorf("no answer from %s after %d attempts in %.1fs: %w",
+			cfg.Host, attempts, time.Since(start).Seconds(), errors.Join(err, lastErr))
 	}
 	return nil
 }

@@ -164,6 +164,6 @@ func write(log io.Writer, spec imagewriter.Spec, out string) error {
 	if fi, err := os.Stat(out); err == nil {
 		size = fi.Size()
 	}
-	fmt.Fprintf(log, "wrote %s -> %s (%.1f MB, %.1fs)\n", spec.Tag, out, float64(size)/1e6, time.Since(start).Seconds())
-	return nil
+	_, err := fmt.Fprintf(log, "wrote %s -> %s (%.1f MB, %.1fs)\n", spec.Tag, out, float64(size)/1e6, time.Since(start).Seconds())
+	return err
 }
