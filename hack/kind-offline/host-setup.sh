@@ -5,28 +5,48 @@
 # containers.conf whose ulimits fit the host's hard limits.
 #
 # Idempotent: a second run changes nothing and takes well under a second.
-# Usage: host-setup.sh [--provider docker|podman]
+# Usage: host-setup.sh [--provider docker|podman] [--offline 0|1]
+#   --offline 1 (the default with podman) adds what building the offline node
+#   image needs; with Docker and the published image nothing is installed.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 provider="$(detect_provider)"
+offline=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --provider) provider="$2"; shift 2 ;;
-    *) die "unknown argument: $1 (usage: $0 [--provider docker|podman])" ;;
+    --offline) offline="$2"; shift 2 ;;
+    *) die "unknown argument: $1 (usage: $0 [--provider docker|podman] [--offline 0|1])" ;;
   esac
 done
+case "${provider}" in
+  docker | podman) ;;
+  *) die "--provider ${provider}: must be docker or podman" ;;
+esac
+if [[ -z "${offline}" ]]; then
+  offline=0
+  [[ "${provider}" == podman ]] && offline=1
+fi
+[[ "${offline}" == 0 || "${offline}" == 1 ]] || die "--offline ${offline}: must be 0 or 1"
 
 # Host tools for the node image build: debootstrap for the Debian rootfs,
 # containerd (and runc, which its package expects) for preloading images,
 # jq for JSON edits. podman only where it is the provider.
-packages=(debootstrap containerd runc jq)
+packages=()
+if [[ "${offline}" == 1 ]]; then
+  packages+=(debootstrap containerd runc jq)
+fi
 if [[ "${provider}" == podman ]]; then
   packages+=(podman)
 fi
 
 install_packages() {
   local missing=() p
+  if [[ ${#packages[@]} -eq 0 ]]; then
+    log "no packages needed for ${provider} with the published node image"
+    return 0
+  fi
   for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "${p}" 2>/dev/null | grep -q 'install ok installed'; then
       missing+=("${p}")
@@ -64,7 +84,7 @@ write_containers_conf() {
 }
 
 main() {
-  log "host set-up for provider ${provider}"
+  log "host set-up for provider ${provider} (offline node image: ${offline})"
   step "host packages" install_packages
   mkdir -p /lib/modules
   if [[ "${provider}" == podman ]]; then

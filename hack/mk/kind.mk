@@ -33,7 +33,6 @@ CONTAINERS_CONF ?= $(if $(filter podman,$(KIND_PROVIDER)),$(KIND_OFFLINE_CACHE)/
 CONTROLLER_IMAGE_NAME ?= ghcr.io/wva-project/wva-controller
 CONTROLLER_IMAGE_TAG  ?= dev
 CONTROLLER_IMAGE      ?= $(CONTROLLER_IMAGE_NAME):$(CONTROLLER_IMAGE_TAG)
-CONTROLLER_BINARY     ?= $(BIN)/images/wva-controller
 CONTROLLER_IMAGE_TAR  ?= $(BIN)/images/wva-controller-$(CONTROLLER_IMAGE_TAG).tar
 
 export KIND_CLUSTER KIND_PROVIDER KIND_NODE_IMAGE KIND_CONFIG KIND_KUBECONFIG \
@@ -50,7 +49,7 @@ KIND_NODE_INPUTS = $(KUBERNETES_BINARIES) $(ETCD) $(COREDNS) $(PAUSE)
 
 .PHONY: kind-host
 kind-host: ## Prepare this host for kind (apt-get podman/debootstrap/containerd when missing, containers.conf).
-	@$(KIND_OFFLINE_ENV) $(KIND_OFFLINE_DIR)/host-setup.sh --provider $(KIND_PROVIDER)
+	@$(KIND_OFFLINE_ENV) $(KIND_OFFLINE_DIR)/host-setup.sh --provider $(KIND_PROVIDER) --offline $(KIND_OFFLINE)
 
 $(IMAGEWRITER): $(KIND_OFFLINE_GO_SOURCES)
 	cd $(KIND_OFFLINE_DIR) && GOWORK=off CGO_ENABLED=0 $(GO) build -trimpath -o $@ ./cmd/imagewriter
@@ -77,9 +76,9 @@ kind-up: kind-image $(KIND) ## Create cluster KIND_CLUSTER (default wva) if miss
 kind-down: $(KIND) ## Delete cluster KIND_CLUSTER and its kubeconfig.
 	@$(KIND_OFFLINE_ENV) $(KIND_OFFLINE_DIR)/cluster.sh down
 
+# CONTROLLER_BINARY and build-controller (static, CGO_ENABLED=0 -trimpath) come from controller.mk.
 .PHONY: image
-image: $(IMAGEWRITER) ## Write the controller image tarball to bin/images/ (static, FROM scratch, no Docker).
-	cd $(ROOT) && CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(CONTROLLER_BINARY) ./modules/controller/cmd/wva-controller
+image: build-controller $(IMAGEWRITER) ## Write the controller image tarball to bin/images/ (static, FROM scratch, no Docker).
 	$(IMAGEWRITER) controller -binary $(CONTROLLER_BINARY) -tag $(CONTROLLER_IMAGE) -o $(CONTROLLER_IMAGE_TAR)
 
 .PHONY: kind-load
