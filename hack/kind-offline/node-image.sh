@@ -7,7 +7,11 @@
 # the component images preloaded into containerd, imported into podman (or
 # Docker) as one image. The facts behind each step: shared KIND-OFFLINE.md.
 #
-# Does nothing when the image is already there (FORCE=1 rebuilds it).
+# Does nothing when the image is already there and was built by the current
+# recipe (FORCE=1 rebuilds it anyway). The recipe is a hash of the versions,
+# these scripts and the image writer's sources, stored as an image label, so
+# a stale image left on a machine is rebuilt rather than silently reused.
+# Usage: node-image.sh [--check]   (--check: exit 0 iff the image is current)
 # Environment (make exports it; defaults from hack/versions.mk):
 #   KUBERNETES_VERSION ETCD_VERSION COREDNS_VERSION PAUSE_VERSION KIND_VERSION
 #   KIND_NODE_IMAGE  (localhost/kindest/node:<KUBERNETES_VERSION>-offline)
@@ -88,6 +92,8 @@ component_images() {
     return 0
   fi
   rm -rf "${images_dir}"
+  # Older image sets of this version are superseded: keep the cache small.
+  rm -rf "${KIND_OFFLINE_CACHE}/images/${KUBERNETES_VERSION}-"*
   "${imagewriter}" components -bin "${BIN}" -out "${images_dir}" -kube-proxy-base "${kube_proxy_base}" \
     -kubernetes-version "${KUBERNETES_VERSION}" -etcd-version "${ETCD_VERSION}" \
     -coredns-version "${COREDNS_VERSION}" -pause-version "${PAUSE_VERSION}"
@@ -206,19 +212,67 @@ TOML
   wait "${pid}" || true
 }
 
+# import_image replaces the image; the one it replaces is removed unless a
+# container (a running cluster) still uses it.
 import_image() {
+  local previous=""
+  if engine_image_exists "${provider}" "${image}"; then
+    previous="$("${provider}" image inspect -f '{{.Id}}' "${image}")"
+  fi
   local changes=(--change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]'
-    --change 'ENV container=docker' --change 'STOPSIGNAL SIGRTMIN+3')
+    --change 'ENV container=docker' --change 'STOPSIGNAL SIGRTMIN+3'
+    --change "LABEL ${recipe_label}=$(recipe)")
   [[ "${provider}" == podman ]] && changes+=(--quiet)
   tar --numeric-owner -C "${rootfs}" \
     --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' --exclude='./run/*' --exclude='./tmp/*' \
     -c . | "${provider}" import "${changes[@]}" - "${image}" >/dev/null
+  if [[ -n "${previous}" ]] && ! "${provider}" rmi "${previous}" >/dev/null 2>&1; then
+    log "the previous ${image} (${previous:0:12}) is still in use; remove it later with: ${provider} rmi ${previous:0:12}"
+  fi
+}
+
+recipe_label="io.wva-project.kind-offline.recipe"
+
+# recipe prints the hash of everything the node image is made from, apart
+# from the binaries, whose paths carry their versions.
+recipe() {
+  {
+    printf '%s\n' "${KUBERNETES_VERSION}" "${ETCD_VERSION}" "${COREDNS_VERSION}" "${PAUSE_VERSION}" \
+      "${KIND_VERSION}" "${DEBIAN_SUITE:-bookworm}" "${DEBIAN_MIRROR:-}"
+    cd "${KIND_OFFLINE_DIR}"
+    find lib.sh debian-rootfs.sh node-image.sh 10-kind-offline.conflist go.mod go.sum imagewriter components \
+      cmd/imagewriter -type f ! -name '*_test.go' | LC_ALL=C sort | xargs sha256sum
+  } | sha256sum | cut -c1-16
+}
+
+# image_state prints "current", "missing" or "stale <label>".
+image_state() {
+  if ! engine_image_exists "${provider}" "${image}"; then
+    echo missing
+    return 0
+  fi
+  local have
+  have="$("${provider}" image inspect -f "{{index .Config.Labels \"${recipe_label}\"}}" "${image}")"
+  if [[ "${have}" == "$(recipe)" ]]; then
+    echo current
+  else
+    echo "stale ${have:-unlabelled}"
+  fi
 }
 
 main() {
-  if [[ "${FORCE:-0}" != 1 ]] && engine_image_exists "${provider}" "${image}"; then
-    log "node image ${image} already in ${provider}: nothing to do (FORCE=1 rebuilds it)"
+  local state
+  state="$(image_state)"
+  if [[ "${1:-}" == --check ]]; then
+    [[ "${state}" == current ]]
+    return
+  fi
+  if [[ "${FORCE:-0}" != 1 && "${state}" == current ]]; then
+    log "node image ${image} already in ${provider} and current: nothing to do (FORCE=1 rebuilds it)"
     return 0
+  fi
+  if [[ "${state}" == stale* ]]; then
+    log "node image ${image} in ${provider} was built by another recipe (${state#stale }, now $(recipe)): rebuilding"
   fi
   local start
   start="$(now)"
@@ -237,4 +291,4 @@ main() {
   log "node image ${image} ready in $(elapsed "${start}")s ($("${provider}" image inspect -f '{{.Size}}' "${image}" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 
-main
+main "$@"

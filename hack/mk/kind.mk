@@ -61,8 +61,8 @@ imagewriter: $(IMAGEWRITER) ## Build the image writer (docker-archive tarballs w
 kind-image: kind-host $(IMAGEWRITER) ## Build the offline node image if missing (podman, no Docker engine; FORCE=1 rebuilds).
 	@if [ "$(KIND_OFFLINE)" != 1 ]; then \
 		echo "kind-image: $(KIND_PROVIDER) uses the published $(KIND_NODE_IMAGE) (KIND_OFFLINE=1 builds the offline one)"; \
-	elif [ "$(FORCE)" != 1 ] && $(KIND_PROVIDER) image inspect $(KIND_NODE_IMAGE) >/dev/null 2>&1; then \
-		echo "kind-image: $(KIND_NODE_IMAGE) already in $(KIND_PROVIDER)"; \
+	elif [ "$(FORCE)" != 1 ] && $(KIND_OFFLINE_ENV) $(KIND_OFFLINE_DIR)/node-image.sh --check; then \
+		echo "kind-image: $(KIND_NODE_IMAGE) already in $(KIND_PROVIDER), built by the current recipe"; \
 	else \
 		$(MAKE) --no-print-directory $(KIND_NODE_INPUTS) && \
 		$(KIND_OFFLINE_ENV) FORCE=$(FORCE) $(KIND_OFFLINE_DIR)/node-image.sh; \
