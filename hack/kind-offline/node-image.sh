@@ -267,6 +267,15 @@ main() {
     [[ "${state}" == current ]]
     return
   fi
+  # One build at a time per cache (make runs in parallel share it); after
+  # waiting, the other build may have produced exactly this image.
+  mkdir -p "${KIND_OFFLINE_CACHE}"
+  exec {lock_fd}>"${KIND_OFFLINE_CACHE}/node-image.lock"
+  if ! flock -n "${lock_fd}"; then
+    log "another node image build holds ${KIND_OFFLINE_CACHE}/node-image.lock: waiting (up to 15 min)"
+    flock -w 900 "${lock_fd}" || die "timed out waiting for ${KIND_OFFLINE_CACHE}/node-image.lock"
+    [[ "${FORCE:-0}" == 1 ]] || state="$(image_state)"
+  fi
   if [[ "${FORCE:-0}" != 1 && "${state}" == current ]]; then
     log "node image ${image} already in ${provider} and current: nothing to do (FORCE=1 rebuilds it)"
     return 0
