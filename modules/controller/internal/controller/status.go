@@ -18,9 +18,6 @@ const (
 	ReasonMetricsSourceNotConfigured = "MetricsSourceNotConfigured"
 	// ReasonTargetNotResolved: metrics are not read before the target is known.
 	ReasonTargetNotResolved = "TargetNotResolved"
-	// ReasonScaleDownStabilizing: scaling down is safe but the stabilization
-	// window has not elapsed.
-	ReasonScaleDownStabilizing = "ScaleDownStabilizing"
 )
 
 // decimal formats a fraction or average for status (decimal string, two places).
