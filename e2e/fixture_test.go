@@ -24,8 +24,9 @@ const (
 	// featureLabel carries the short name of the feature that created a
 	// namespace or VariantAutoscaling, so a feature lists exactly its own.
 	featureLabel = "e2e.wva-project.io/feature"
-	// namespaceDeletion bounds the wait for a feature's namespaces to go.
-	namespaceDeletion = 2 * time.Minute
+	// cleanupDeadline bounds the wait for a feature's VariantAutoscalings
+	// to be gone.
+	cleanupDeadline = 2 * time.Minute
 )
 
 // fixture is what one feature created, so that its teardown (or, if a setup
@@ -57,7 +58,7 @@ func (s *Suite) newFixture(name string) *fixture {
 func (f *fixture) setup(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 	t.Cleanup(func() {
 		// Runs after the teardown step, which normally did the work.
-		ctx, cancel := context.WithTimeout(context.Background(), namespaceDeletion+time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), cleanupDeadline+time.Minute)
 		defer cancel()
 		f.teardown(ctx, t)
 	})
@@ -78,8 +79,11 @@ func (f *fixture) onTeardown(what string, fn func(ctx context.Context) error) {
 }
 
 // teardown exports what a failing feature leaves behind, runs the restores
-// and deletes the feature's namespaces, waiting until they are gone so that
-// the next feature starts from a clean cluster. It runs once.
+// and deletes the feature's namespaces. It waits until the feature's
+// VariantAutoscalings are gone, so that the next feature's reloads neither
+// count nor reconcile them, but not for the namespaces themselves to finish
+// terminating (the namespace controller takes seconds per namespace and the
+// rest of what they hold is inert). It runs once.
 func (f *fixture) teardown(ctx context.Context, t *testing.T) {
 	f.once.Do(func() {
 		f.mu.Lock()
@@ -102,25 +106,34 @@ func (f *fixture) teardown(ctx context.Context, t *testing.T) {
 				t.Errorf("teardown: %s: %v", restores[i].what, err)
 			}
 		}
+		if len(namespaces) == 0 {
+			return
+		}
+		selector := metav1.ListOptions{LabelSelector: featureLabel + "=" + f.name}
 		for _, ns := range namespaces {
-			err := f.s.kube.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
+			// VariantAutoscalings first: deleting a namespace removes its
+			// content only after the namespace controller gets to it.
+			err := f.s.dyn.Resource(vaResource).Namespace(ns).DeleteCollection(ctx, metav1.DeleteOptions{}, selector)
+			if err != nil && !apierrors.IsNotFound(err) {
+				t.Errorf("teardown: deleting the VariantAutoscalings of %s: %v", ns, err)
+			}
+			err = f.s.kube.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
 			if err != nil && !apierrors.IsNotFound(err) {
 				t.Errorf("teardown: deleting namespace %s: %v", ns, err)
 			}
 		}
-		if len(namespaces) > 0 {
-			waitFor(ctx, t, fmt.Sprintf("namespaces %s deleted", strings.Join(namespaces, ",")), namespaceDeletion, slowPoll,
-				func(ctx context.Context) (bool, string, error) {
-					var left []string
-					for _, ns := range namespaces {
-						_, err := f.s.kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-						if !apierrors.IsNotFound(err) {
-							left = append(left, ns)
-						}
+		waitFor(ctx, t, fmt.Sprintf("VariantAutoscalings of %s deleted", strings.Join(namespaces, ",")), cleanupDeadline, fastPoll,
+			func(ctx context.Context) (bool, string, error) {
+				left := 0
+				for _, ns := range namespaces {
+					list, err := f.s.dyn.Resource(vaResource).Namespace(ns).List(ctx, selector)
+					if err != nil {
+						return false, err.Error(), nil
 					}
-					return len(left) == 0, "left: " + strings.Join(left, ","), nil
-				})
-		}
+					left += len(list.Items)
+				}
+				return left == 0, fmt.Sprintf("%d left", left), nil
+			})
 	})
 }
 
