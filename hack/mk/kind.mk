@@ -64,7 +64,7 @@ kind-image: kind-host $(IMAGEWRITER) ## Build the offline node image if missing 
 	elif [ "$(FORCE)" != 1 ] && $(KIND_OFFLINE_ENV) $(KIND_OFFLINE_DIR)/node-image.sh --check; then \
 		echo "kind-image: $(KIND_NODE_IMAGE) already in $(KIND_PROVIDER), built by the current recipe"; \
 	else \
-		$(MAKE) --no-print-directory $(KIND_NODE_INPUTS) && \
+		$(MAKE) -s --no-print-directory $(KIND_NODE_INPUTS) && \
 		$(KIND_OFFLINE_ENV) FORCE=$(FORCE) $(KIND_OFFLINE_DIR)/node-image.sh; \
 	fi
 
