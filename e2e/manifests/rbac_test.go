@@ -98,14 +98,12 @@ func TestRBACGrantsWhatTheControllerNeeds(t *testing.T) {
 			want = append(want, grant{role, group, resource, name, v})
 		}
 	}
-	add(manager, "llmd.ai", "variantautoscalings", "", "get", "list", "watch", "update", "patch")
+	add(manager, "llmd.ai", "variantautoscalings", "", "get", "list", "watch")
 	add(manager, "llmd.ai", "variantautoscalings/status", "", "get", "update", "patch")
-	add(manager, "apps", "deployments", "", "get", "list", "watch")
-	add(manager, "apps", "statefulsets", "", "get", "list", "watch")
-	add(manager, "apps", "deployments/scale", "", "get", "update", "patch")
-	add(manager, "apps", "statefulsets/scale", "", "get", "update", "patch")
+	add(manager, "apps", "deployments/scale", "", "get", "update")
+	add(manager, "apps", "statefulsets/scale", "", "get", "update")
 	add(manager, "", "pods", "", "get", "list", "watch")
-	add(manager, "", "events", "", "create", "patch")
+	// The event recorder writes through events.k8s.io only.
 	add(manager, "events.k8s.io", "events", "", "create", "patch")
 	add("Role "+Namespace+"/wva-manager-role", "", "configmaps", ConfigMapName, "get", "list", "watch")
 	leader := "Role " + Namespace + "/wva-leader-election-role"
