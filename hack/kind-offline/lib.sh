@@ -22,17 +22,18 @@ elapsed() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
 # step NAME CMD... runs CMD with errexit in force, logs how long it took and
 # appends the timing. A failure exits the script; the EXIT trap names the step.
 step() {
-  local name="$1" start took
+  # Locals are prefixed: bash scoping is dynamic, so CMD would see plain names.
+  local _step_name="$1" _step_start _step_took
   shift
-  KIND_OFFLINE_STEP="${name}"
-  log "==> ${name}"
-  start="$(now)"
+  KIND_OFFLINE_STEP="${_step_name}"
+  log "==> ${_step_name}"
+  _step_start="$(now)"
   "$@"
-  took="$(elapsed "${start}")"
+  _step_took="$(elapsed "${_step_start}")"
   KIND_OFFLINE_STEP=""
-  log "<== ${name}: ${took}s"
+  log "<== ${_step_name}: ${_step_took}s"
   mkdir -p "$(dirname "${KIND_OFFLINE_TIMINGS}")"
-  printf '%s %s %s %s\n' "$(date +%s)" "$(basename "$0")" "${name// /_}" "${took}" >>"${KIND_OFFLINE_TIMINGS}"
+  printf '%s %s %s %s\n' "$(date +%s)" "$(basename "$0")" "${_step_name// /_}" "${_step_took}" >>"${KIND_OFFLINE_TIMINGS}"
 }
 
 # on_exit CMD runs CMD (a string) when the script exits, after earlier ones.
