@@ -78,7 +78,8 @@ func TestFanOutToManyVAs(t *testing.T) {
 				zaplog.Query{Level: levelInfo, Msg: msgCacheUpdated, Fields: map[string]string{"entries": "1", "has_default": "true"}},
 				zaplog.Query{Level: levelInfo, Msg: msgTriggerAll},
 			)
-			checkReloadLines(t, lines, updatedAt, len(vas))
+			logged := checkReloadLines(t, lines, updatedAt, len(vas))
+			suite.measure("feature 6: ConfigMap update -> reload logged (runtime timestamps)", logged)
 			return ctx
 		}).
 		WithTeardown("delete the ConfigMap and the namespaces", f.teardownStep).

@@ -70,7 +70,8 @@ func TestConfigMapApplyReachesEveryVA(t *testing.T) {
 				zaplog.Query{Level: levelInfo, Msg: msgCacheUpdated, Fields: map[string]string{"entries": "1", "has_default": "true"}},
 				zaplog.Query{Level: levelInfo, Msg: msgTriggerAll},
 			)
-			checkReloadLines(t, lines, appliedAt, len(vas))
+			logged := checkReloadLines(t, lines, appliedAt, len(vas))
+			suite.measure("feature 2: ConfigMap create -> reload logged (runtime timestamps)", logged)
 			return ctx
 		}).
 		Assess("every VariantAutoscaling shows the new resourceVersion and values within 5s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
@@ -102,7 +103,8 @@ func TestConfigMapApplyReachesEveryVA(t *testing.T) {
 // reloadLogDeadline of the change (by the container runtime's clock, the
 // host's own on kind), and the trigger line counting at least minCount
 // VariantAutoscalings (other features' may still exist in existing mode).
-func checkReloadLines(t *testing.T, lines []zaplog.Entry, changedAt time.Time, minCount int) {
+// It returns when the last line was written, from changedAt.
+func checkReloadLines(t *testing.T, lines []zaplog.Entry, changedAt time.Time, minCount int) time.Duration {
 	t.Helper()
 	changed, updated, trigger := lines[0], lines[1], lines[2]
 	if updated.Time.Before(changed.Time) || trigger.Time.Before(updated.Time) {
@@ -118,7 +120,9 @@ func checkReloadLines(t *testing.T, lines []zaplog.Entry, changedAt time.Time, m
 	if !ok || err != nil || n < minCount {
 		t.Errorf("%q: count=%q, want a number >= %d", trigger.Msg, count, minCount)
 	}
-	t.Logf("reload logged %s after the change (runtime timestamps)", trigger.Time.Sub(changedAt).Round(time.Millisecond))
+	logged := trigger.Time.Sub(changedAt)
+	t.Logf("reload logged %s after the change (runtime timestamps)", logged.Round(time.Millisecond))
+	return logged
 }
 
 // expectAll expects the same applied config on every VA of vas.

@@ -4,7 +4,7 @@ package e2e
 
 import "time"
 
-// Log lines of the capacity-scaling spec (docs: spec/capacity-scaling.md),
+// Log lines of the capacity-scaling spec (its "Log output" examples),
 // copied from it rather than imported from the controller: the suite checks
 // the contract, not the implementation's constants.
 const (

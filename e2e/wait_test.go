@@ -47,7 +47,7 @@ func waitSince(ctx context.Context, t *testing.T, what string, start time.Time, 
 	if err != nil {
 		t.Fatalf("waiting for %s within %s: %v", what, deadline, err)
 	}
-	t.Logf("%s: %s after the change (deadline %s, %d checks)", what, took.Round(time.Millisecond), deadline, res.Attempts)
+	t.Logf("%s: after %s (deadline %s, %d checks)", what, took.Round(time.Millisecond), deadline, res.Attempts)
 	return took
 }
 
