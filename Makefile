@@ -55,7 +55,7 @@ vet: ## Run go vet on every module.
 	@for m in $(MODULES); do echo "vet $$m"; (cd $$m && $(GO) vet ./...); done
 
 .PHONY: lint
-lint: $(GOLANGCI_LINT) ## Run golangci-lint on every module.
+lint: $(GOLANGCI_LINT) lint-kind ## Run golangci-lint on every module (and the hack/ tool modules).
 	@for m in $(MODULES); do echo "lint $$m"; (cd $$m && $(GOLANGCI_LINT) run --config $(ROOT)/.golangci.yaml ./...); done
 
 .PHONY: tidy
@@ -69,7 +69,7 @@ build: ## Build every module.
 ##@ Test
 
 .PHONY: test
-test: test-unit test-standalone test-concurrency verify test-integration ## Run every test suite (the README's and CI's test command).
+test: test-unit test-standalone test-concurrency verify test-integration test-controlplane test-kind-unit test-kind-smoke ## Run every test suite (the README's and CI's test command).
 
 .PHONY: test-unit
 test-unit: ## Run the unit tests of every module with -race.
