@@ -25,7 +25,7 @@ import (
 func (s *Suite) controllerDeployment(ctx context.Context) (*appsv1.Deployment, error) {
 	d, err := s.kube.AppsV1().Deployments(manifests.Namespace).Get(ctx, manifests.DeploymentName, metav1.GetOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("Deployment %s/%s: %w", manifests.Namespace, manifests.DeploymentName, err)
+		return nil, fmt.Errorf("deployment %s/%s: %w", manifests.Namespace, manifests.DeploymentName, err)
 	}
 	return d, nil
 }

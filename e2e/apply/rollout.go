@@ -29,7 +29,7 @@ func WaitDeploymentAvailable(ctx context.Context, kube kubernetes.Interface, nam
 		return done, summary, nil
 	})
 	if err != nil {
-		return res.Elapsed, fmt.Errorf("Deployment %s/%s not available: %w", namespace, name, err)
+		return res.Elapsed, fmt.Errorf("deployment %s/%s not available: %w", namespace, name, err)
 	}
 	return res.Elapsed, nil
 }

@@ -23,7 +23,7 @@ import (
 func ControllerPods(ctx context.Context, kube kubernetes.Interface) ([]corev1.Pod, error) {
 	d, err := kube.AppsV1().Deployments(manifests.Namespace).Get(ctx, manifests.DeploymentName, metav1.GetOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("Deployment %s/%s: %w", manifests.Namespace, manifests.DeploymentName, err)
+		return nil, fmt.Errorf("deployment %s/%s: %w", manifests.Namespace, manifests.DeploymentName, err)
 	}
 	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
 	if err != nil {

@@ -92,7 +92,7 @@ func run(ctx context.Context, o options) error {
 	_, err = kube.AppsV1().Deployments(manifests.Namespace).Get(ctx, manifests.DeploymentName, metav1.GetOptions{})
 	existed := err == nil
 	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("Deployment %s/%s: %w", manifests.Namespace, manifests.DeploymentName, err)
+		return fmt.Errorf("deployment %s/%s: %w", manifests.Namespace, manifests.DeploymentName, err)
 	}
 
 	start := time.Now()
