@@ -29,7 +29,7 @@ func waitFor(ctx context.Context, t *testing.T, what string, timeout, interval t
 	if err != nil {
 		t.Fatalf("waiting for %s: %v", what, err)
 	}
-	t.Logf("%s: after %s (%d checks)", what, res.Elapsed.Round(time.Millisecond), res.Attempts)
+	t.Logf("%s: after %s (%d checks); seen: %s", what, res.Elapsed.Round(time.Millisecond), res.Attempts, res.Seen)
 	return res.Elapsed
 }
 
@@ -47,7 +47,7 @@ func waitSince(ctx context.Context, t *testing.T, what string, start time.Time, 
 	if err != nil {
 		t.Fatalf("waiting for %s within %s: %v", what, deadline, err)
 	}
-	t.Logf("%s: after %s (deadline %s, %d checks)", what, took.Round(time.Millisecond), deadline, res.Attempts)
+	t.Logf("%s: after %s (deadline %s, %d checks); seen: %s", what, took.Round(time.Millisecond), deadline, res.Attempts, res.Seen)
 	return took
 }
 
