@@ -17,3 +17,6 @@ COREDNS_VERSION ?= v1.14.6
 PAUSE_VERSION ?= 3.10
 # kind (sigs.k8s.io/kind); pinned together with KUBERNETES_VERSION.
 KIND_VERSION ?= v0.33.0
+# crictl (sigs.k8s.io/cri-tools): in the offline kind node image, where kind
+# runs it (`kind export logs`, image inspection), as kind's base image has it.
+CRI_TOOLS_VERSION ?= v1.37.0

@@ -73,6 +73,9 @@ func TestBinaryVersions(t *testing.T) {
 		"coredns": {"coredns", CoreDNSVersion, []string{"-version"},
 			"^CoreDNS-" + q(strings.TrimPrefix(b.versions[CoreDNSVersion], "v")) + "$"},
 		"kind": {"kind", KindVersion, []string{"version"}, "^kind " + q(b.versions[KindVersion]) + " go1\\.[0-9.]+ linux/"},
+		// Upstream's release builds print the tag, "v" included.
+		"crictl": {"cri-tools", CriToolsVersion, []string{"--version"},
+			"^crictl version " + q(b.versions[CriToolsVersion]) + "$"},
 		"pause": {"pause", PauseVersion, []string{"-v"},
 			"^pause\\.c v" + q(b.versions[PauseVersion]) + "-kubernetes-" + q(k8s) + "$"},
 	}

@@ -6,11 +6,12 @@
 #   $BIN/etcd/$ETCD_VERSION/etcd
 #   $BIN/coredns/$COREDNS_VERSION/coredns
 #   $BIN/kind/$KIND_VERSION/kind
+#   $BIN/cri-tools/$CRI_TOOLS_VERSION/crictl
 #   $BIN/pause/$PAUSE_VERSION/pause
 #   $BIN/envtest/$KUBERNETES_VERSION/{kube-apiserver,etcd,kubectl}  (symlinks)
 #
 # Usage: build.sh NAME...   NAME is a Kubernetes command (see commands.sh),
-#                           etcd, coredns, kind, pause, envtest or all.
+#                           etcd, coredns, kind, crictl, pause, envtest or all.
 # An existing output is kept (idempotent); -f rebuilds. Each binary is written
 # to a temporary file first and renamed into place, so an interrupted build
 # never leaves a truncated binary that a later run would take as done.
@@ -114,15 +115,16 @@ build_etcd() {
   install_file "${dest}.tmp" "${dest}"
 }
 
-# go_install NAME PACKAGE@VERSION DEST: `go install` outside any module.
+# go_install NAME PACKAGE@VERSION DEST [LDFLAGS]: `go install` outside any
+# module; LDFLAGS are added to "-s -w".
 go_install() {
-  local name="$1" pkg="$2" dest="$3" gobin
+  local name="$1" pkg="$2" dest="$3" ldflags="-s -w${4:+ $4}" gobin
   needed "${dest}" || return 0
   log "building ${name} (go install ${pkg})"
   gobin="$(mktemp -d "$(dirname "${dest}")/.gobin.XXXXXX")"
   # shellcheck disable=SC2064
   trap "rm -rf '${gobin}'; trap - RETURN" RETURN
-  timed "${name}" env GOBIN="${gobin}" "${GO}" install "${go_build_flags[@]}" -ldflags "-s -w" "${pkg}"
+  timed "${name}" env GOBIN="${gobin}" "${GO}" install "${go_build_flags[@]}" -ldflags "${ldflags}" "${pkg}"
   install_file "${gobin}/${name}" "${dest}"
 }
 
@@ -169,6 +171,13 @@ build_one() {
   etcd) build_etcd ;;
   coredns) go_install coredns "github.com/coredns/coredns@${COREDNS_VERSION}" "${BIN}/coredns/${COREDNS_VERSION}/coredns" ;;
   kind) go_install kind "sigs.k8s.io/kind@${KIND_VERSION}" "${BIN}/kind/${KIND_VERSION}/kind" ;;
+  crictl)
+    # Upstream's release build sets the version the same way (hack/release.sh);
+    # without it `crictl --version` says "unknown".
+    go_install crictl "sigs.k8s.io/cri-tools/cmd/crictl@${CRI_TOOLS_VERSION}" \
+      "${BIN}/cri-tools/${CRI_TOOLS_VERSION}/crictl" \
+      "-X sigs.k8s.io/cri-tools/pkg/version.Version=${CRI_TOOLS_VERSION}"
+    ;;
   pause) build_pause ;;
   envtest) build_envtest ;;
   all)
@@ -176,9 +185,10 @@ build_one() {
     for c in "${KUBERNETES_COMMANDS[@]}"; do build_kubernetes "${c}"; done
     build_one coredns
     build_one kind
+    build_one crictl
     build_pause
     ;;
-  *) die "unknown binary ${name}: want one of ${KUBERNETES_COMMANDS[*]} etcd coredns kind pause envtest all" ;;
+  *) die "unknown binary ${name}: want one of ${KUBERNETES_COMMANDS[*]} etcd coredns kind crictl pause envtest all" ;;
   esac
 }
 
@@ -187,7 +197,7 @@ main() {
     force=true
     shift
   fi
-  [[ $# -gt 0 ]] || die "usage: build.sh [-f] NAME... (a Kubernetes command, etcd, coredns, kind, pause, envtest or all)"
+  [[ $# -gt 0 ]] || die "usage: build.sh [-f] NAME... (a Kubernetes command, etcd, coredns, kind, crictl, pause, envtest or all)"
   local name
   for name in "$@"; do build_one "${name}"; done
 }

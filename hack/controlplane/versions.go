@@ -16,6 +16,7 @@ const (
 	CoreDNSVersion    = "COREDNS_VERSION"
 	PauseVersion      = "PAUSE_VERSION"
 	KindVersion       = "KIND_VERSION"
+	CriToolsVersion   = "CRI_TOOLS_VERSION"
 )
 
 // assignment is the one line form hack/versions.mk uses, `NAME ?= value`; make
@@ -60,7 +61,7 @@ func LoadVersions(path string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	for _, name := range []string{KubernetesVersion, EtcdVersion, CoreDNSVersion, PauseVersion, KindVersion} {
+	for _, name := range []string{KubernetesVersion, EtcdVersion, CoreDNSVersion, PauseVersion, KindVersion, CriToolsVersion} {
 		if versions[name] == "" {
 			return nil, fmt.Errorf("%s: %s is not set", path, name)
 		}

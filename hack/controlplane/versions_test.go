@@ -70,6 +70,7 @@ func TestLoadVersionsRepository(t *testing.T) {
 	}
 	for name, prefix := range map[string]string{
 		KubernetesVersion: "v1.", EtcdVersion: "v3.", CoreDNSVersion: "v1.", PauseVersion: "3.", KindVersion: "v0.",
+		CriToolsVersion: "v1.",
 	} {
 		if !strings.HasPrefix(versions[name], prefix) {
 			t.Errorf("%s = %q, want a version starting with %q", name, versions[name], prefix)
@@ -79,7 +80,7 @@ func TestLoadVersionsRepository(t *testing.T) {
 
 func TestLoadVersions(t *testing.T) {
 	complete := "KUBERNETES_VERSION ?= v1.37.2\nETCD_VERSION ?= v3.6.16\nCOREDNS_VERSION ?= v1.14.6\n" +
-		"PAUSE_VERSION ?= 3.10\nKIND_VERSION ?= v0.33.0\n"
+		"PAUSE_VERSION ?= 3.10\nKIND_VERSION ?= v0.33.0\nCRI_TOOLS_VERSION ?= v1.37.0\n"
 	cases := map[string]struct {
 		content   *string // nil: no file
 		want      map[string]string
@@ -90,16 +91,20 @@ func TestLoadVersions(t *testing.T) {
 			content: &complete,
 			want: map[string]string{
 				"KUBERNETES_VERSION": "v1.37.2", "ETCD_VERSION": "v3.6.16", "COREDNS_VERSION": "v1.14.6",
-				"PAUSE_VERSION": "3.10", "KIND_VERSION": "v0.33.0",
+				"PAUSE_VERSION": "3.10", "KIND_VERSION": "v0.33.0", "CRI_TOOLS_VERSION": "v1.37.0",
 			},
 		},
 		"a version missing": {
 			content: ptr(strings.Replace(complete, "KIND_VERSION ?= v0.33.0\n", "", 1)),
 			wantErr: "KIND_VERSION is not set",
 		},
+		"cri-tools version missing": {
+			content: ptr(strings.Replace(complete, "CRI_TOOLS_VERSION ?= v1.37.0\n", "", 1)),
+			wantErr: "CRI_TOOLS_VERSION is not set",
+		},
 		"malformed": {
 			content: ptr(complete + "oops\n"),
-			wantErr: `line 6: "oops" is not of the form NAME ?= value`,
+			wantErr: `line 7: "oops" is not of the form NAME ?= value`,
 		},
 		"no file": {
 			wantErrIs: fs.ErrNotExist,

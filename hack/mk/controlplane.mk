@@ -23,6 +23,7 @@ ETCD                := $(BIN)/etcd/$(ETCD_VERSION)/etcd
 COREDNS             := $(BIN)/coredns/$(COREDNS_VERSION)/coredns
 PAUSE               := $(BIN)/pause/$(PAUSE_VERSION)/pause
 KIND                := $(BIN)/kind/$(KIND_VERSION)/kind
+CRICTL              := $(BIN)/cri-tools/$(CRI_TOOLS_VERSION)/crictl
 
 # KUBEBUILDER_ASSETS for envtest: kube-apiserver, etcd and kubectl (symlinks).
 ENVTEST_ASSETS := $(BIN)/envtest/$(KUBERNETES_VERSION)
@@ -34,7 +35,7 @@ ENVTEST_BINARIES := $(addprefix $(ENVTEST_ASSETS)/,kube-apiserver etcd kubectl)
 controlplane: $(ENVTEST_BINARIES) ## Build kube-apiserver, etcd and kubectl and the envtest assets dir (integration tests).
 
 .PHONY: k8s-binaries
-k8s-binaries: $(ENVTEST_BINARIES) $(KUBERNETES_BINARIES) $(ETCD) $(COREDNS) $(PAUSE) $(KIND) ## Build every Kubernetes-side binary (7 Kubernetes commands, etcd, coredns, pause, kind).
+k8s-binaries: $(ENVTEST_BINARIES) $(KUBERNETES_BINARIES) $(ETCD) $(COREDNS) $(PAUSE) $(KIND) $(CRICTL) ## Build every Kubernetes-side binary (7 Kubernetes commands, etcd, coredns, pause, kind, crictl).
 
 .PHONY: test-controlplane
 test-controlplane: k8s-binaries ## Check every built binary's version and start etcd + kube-apiserver.
@@ -46,7 +47,7 @@ controlplane-gen: ## Regenerate hack/controlplane go.mod/go.sum from hack/versio
 
 .PHONY: controlplane-clean
 controlplane-clean: ## Remove the binaries of the pinned versions (the next build is cold).
-	rm -rf $(KUBERNETES_BIN) $(dir $(ETCD)) $(dir $(COREDNS)) $(dir $(PAUSE)) $(dir $(KIND)) $(ENVTEST_ASSETS)
+	rm -rf $(KUBERNETES_BIN) $(dir $(ETCD)) $(dir $(COREDNS)) $(dir $(PAUSE)) $(dir $(KIND)) $(dir $(CRICTL)) $(ENVTEST_ASSETS)
 
 # One file target per binary: no prerequisites, so an existing binary is never
 # rebuilt; its path carries the version.
@@ -64,6 +65,9 @@ $(PAUSE):
 
 $(KIND):
 	@$(CONTROLPLANE_BUILD) kind
+
+$(CRICTL):
+	@$(CONTROLPLANE_BUILD) crictl
 
 # The envtest links only need their targets to exist (order-only): symlinks
 # share their target's mtime, which would otherwise look out of date.
