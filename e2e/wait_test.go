@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"fmt"
 	"context"
 	"strings"
 	"testing"
@@ -94,7 +95,10 @@ func (s *Suite) waitLogs(ctx context.Context, t *testing.T, since time.Time, dea
 			}
 			found[i] = e
 		}
-		return len(missing) == 0, "missing: " + strings.Join(missing, "; "), nil
+		if len(missing) > 0 {
+			return false, "missing: " + strings.Join(missing, "; "), nil
+		}
+		return true, fmt.Sprintf("all %d lines found", len(queries)), nil
 	})
 	for _, e := range found {
 		t.Logf("log: %s", e)
