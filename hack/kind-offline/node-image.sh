@@ -4,7 +4,8 @@
 # CoreDNS, pause and kindnetd, and only drives Docker): a Debian rootfs with
 # Debian's containerd, runc and CNI plugins, kind's base files from the
 # sigs.k8s.io/kind module, the Kubernetes binaries built from Go modules and
-# the component images preloaded into containerd, imported into podman (or
+# the component images preloaded into containerd, and crictl (which
+# `kind export logs` runs on the node), imported into podman (or
 # Docker) as one image. The facts behind each step: shared KIND-OFFLINE.md.
 #
 # Does nothing when the image is already there and was built by the current
@@ -14,6 +15,7 @@
 # Usage: node-image.sh [--check]   (--check: exit 0 iff the image is current)
 # Environment (make exports it; defaults from hack/versions.mk):
 #   KUBERNETES_VERSION ETCD_VERSION COREDNS_VERSION PAUSE_VERSION KIND_VERSION
+#   CRI_TOOLS_VERSION
 #   KIND_NODE_IMAGE  (localhost/kindest/node:<KUBERNETES_VERSION>-offline)
 #   KIND_PROVIDER    (podman, or docker where a Docker engine answers)
 #   IMAGEWRITER      (path of the built cmd/imagewriter)
@@ -32,6 +34,7 @@ k8s_bin="${BIN}/kubernetes/${KUBERNETES_VERSION}"
 etcd_bin="${BIN}/etcd/${ETCD_VERSION}/etcd"
 coredns_bin="${BIN}/coredns/${COREDNS_VERSION}/coredns"
 pause_bin="${BIN}/pause/${PAUSE_VERSION}/pause"
+crictl_bin="${BIN}/cri-tools/${CRI_TOOLS_VERSION}/crictl"
 
 # Package lists: the node's (what kind's base image installs, from Debian)
 # and kube-proxy's (nft and conntrack for nftables mode).
@@ -42,7 +45,7 @@ kube_proxy_include="nftables,conntrack"
 check_inputs() {
   local f missing=()
   for f in "${k8s_bin}"/{kubeadm,kubelet,kubectl,kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy} \
-    "${etcd_bin}" "${coredns_bin}" "${pause_bin}" "${imagewriter}"; do
+    "${etcd_bin}" "${coredns_bin}" "${pause_bin}" "${crictl_bin}" "${imagewriter}"; do
     [[ -x "${f}" ]] || missing+=("${f}")
   done
   if [[ ${#missing[@]} -gt 0 ]]; then
@@ -172,6 +175,15 @@ assemble() {
   for b in kubeadm kubelet kubectl; do
     install -m 0755 "${k8s_bin}/${b}" "${r}/usr/bin/${b}"
   done
+  # crictl where kind's base image has it: kind runs `crictl images` in
+  # `kind export logs` and `crictl inspecti` in `kind load docker-image`.
+  # kind's base files carry /etc/crictl.yaml (installed above); write one
+  # should a kind version stop shipping it, or crictl guesses the socket.
+  install -m 0755 "${crictl_bin}" "${r}/usr/local/bin/crictl"
+  if [[ ! -f "${r}/etc/crictl.yaml" ]]; then
+    printf 'runtime-endpoint: unix:///run/containerd/containerd.sock\n' >"${r}/etc/crictl.yaml"
+  fi
+  log "$(chroot "${r}" /usr/local/bin/crictl --version), $(tr -d '\n' <"${r}/etc/crictl.yaml")"
   echo "${KUBERNETES_VERSION}" >"${r}/kind/version"
 }
 
@@ -238,7 +250,7 @@ recipe_label="io.wva-project.kind-offline.recipe"
 recipe() {
   {
     printf '%s\n' "${KUBERNETES_VERSION}" "${ETCD_VERSION}" "${COREDNS_VERSION}" "${PAUSE_VERSION}" \
-      "${KIND_VERSION}" "${DEBIAN_SUITE:-bookworm}" "${DEBIAN_MIRROR:-}"
+      "${KIND_VERSION}" "${CRI_TOOLS_VERSION}" "${DEBIAN_SUITE:-bookworm}" "${DEBIAN_MIRROR:-}"
     cd "${KIND_OFFLINE_DIR}"
     find lib.sh debian-rootfs.sh node-image.sh 10-kind-offline.conflist go.mod go.sum imagewriter components \
       cmd/imagewriter -type f ! -name '*_test.go' | LC_ALL=C sort | xargs sha256sum

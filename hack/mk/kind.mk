@@ -41,9 +41,9 @@ export KIND_CLUSTER KIND_PROVIDER KIND_NODE_IMAGE KIND_CONFIG KIND_KUBECONFIG \
 # Environment of the hack/kind-offline scripts.
 KIND_OFFLINE_ENV = ROOT=$(ROOT) BIN=$(BIN) GO=$(GO) KIND=$(KIND) IMAGEWRITER=$(IMAGEWRITER) \
 	KUBERNETES_VERSION=$(KUBERNETES_VERSION) ETCD_VERSION=$(ETCD_VERSION) COREDNS_VERSION=$(COREDNS_VERSION) \
-	PAUSE_VERSION=$(PAUSE_VERSION) KIND_VERSION=$(KIND_VERSION)
+	PAUSE_VERSION=$(PAUSE_VERSION) KIND_VERSION=$(KIND_VERSION) CRI_TOOLS_VERSION=$(CRI_TOOLS_VERSION)
 # What the offline node image is made of (file targets of controlplane.mk).
-KIND_NODE_INPUTS = $(KUBERNETES_BINARIES) $(ETCD) $(COREDNS) $(PAUSE)
+KIND_NODE_INPUTS = $(KUBERNETES_BINARIES) $(ETCD) $(COREDNS) $(PAUSE) $(CRICTL)
 
 ##@ Kind
 
@@ -100,7 +100,7 @@ lint-kind: $(GOLANGCI_LINT) ## Run golangci-lint on hack/kind-offline (smoke tes
 	cd $(KIND_OFFLINE_DIR) && GOWORK=off $(GOLANGCI_LINT) run --build-tags kindsmoke --config $(ROOT)/.golangci.yaml ./...
 
 .PHONY: test-kind-smoke
-test-kind-smoke: kind-image $(KIND) ## Smoke-test a real kind cluster: create, wait Ready, run an in-cluster API probe, delete.
+test-kind-smoke: kind-image $(KIND) ## Smoke-test a real kind cluster: create, wait Ready, run an in-cluster API probe, export logs, delete.
 	cd $(KIND_OFFLINE_DIR) && GOWORK=off KIND=$(KIND) \
 		SMOKE_EXPECT_VERSION=$(if $(filter 1,$(KIND_OFFLINE)),$(KUBERNETES_VERSION)) \
 		$(GO) test -tags kindsmoke -count=1 -timeout 20m -v ./smoke/

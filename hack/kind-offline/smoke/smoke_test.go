@@ -5,6 +5,7 @@ package smoke
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,8 +22,9 @@ import (
 )
 
 const (
-	probeImage = "localhost/wva-apiprobe:smoke"
-	probePod   = "apiprobe"
+	probeImage     = "localhost/wva-apiprobe:smoke"
+	probePod       = "apiprobe"
+	probeContainer = "probe"
 )
 
 func TestKindSmoke(t *testing.T) {
@@ -88,9 +90,46 @@ func TestKindSmoke(t *testing.T) {
 	t.Logf("kind load image-archive %s: %.1fs", probeImage, time.Since(loadStart).Seconds())
 
 	runProbe(ctx, t, cs, server.GitVersion)
+	exportLogs(ctx, t, kind, s.cluster, filepath.Join(dir, "logs"))
 	t.Logf("node container memory: %s", engineOutput(ctx, s.provider, "stats", "--no-stream",
 		"--format", "{{.MemUsage}}", s.cluster+"-control-plane"))
-	t.Logf("smoke test total (create to probe done): %.1fs", time.Since(start).Seconds())
+	t.Logf("smoke test total (create to logs exported): %.1fs", time.Since(start).Seconds())
+}
+
+// exportLogs runs `kind export logs`, which the e2e suite runs when a test
+// fails, and checks that it succeeds and writes the node's kubelet and
+// containerd journals, crictl's image list and the per-container logs of the
+// API server and of the probe.
+func exportLogs(ctx context.Context, t *testing.T, kind kindCLI, cluster, dir string) {
+	t.Helper()
+	start := time.Now()
+	if _, err := kind.run(ctx, "export", "logs", dir, "--name", cluster); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	node := cluster + "-control-plane"
+	for _, p := range exportProblems(dir, nodeExport{node: node, containers: []containerLog{
+		{namespace: metav1.NamespaceSystem, pod: "kube-apiserver-" + node, container: "kube-apiserver"},
+		{namespace: metav1.NamespaceDefault, pod: probePod, container: probeContainer, contains: "server version: "},
+	}}) {
+		t.Errorf("kind export logs, %s: %s", node, p)
+	}
+	files, size := 0, int64(0)
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		files, size = files+1, size+info.Size()
+		return nil
+	})
+	if err != nil {
+		t.Errorf("walking %s: %v", dir, err)
+	}
+	t.Logf("kind export logs: %.1fs, %d files, %.1f MB", took.Seconds(), files, float64(size)/1e6)
 }
 
 // buildProbeImage compiles cmd/apiprobe statically and writes it FROM
@@ -132,7 +171,7 @@ func runProbe(ctx context.Context, t *testing.T, cs *kubernetes.Clientset, serve
 		Spec: corev1.PodSpec{
 			RestartPolicy: corev1.RestartPolicyNever,
 			Containers: []corev1.Container{{
-				Name:            "probe",
+				Name:            probeContainer,
 				Image:           probeImage,
 				ImagePullPolicy: corev1.PullNever,
 				Args:            []string{"-timeout=90s"},
