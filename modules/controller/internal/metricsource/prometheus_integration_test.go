@@ -307,16 +307,18 @@ func waitFor(exited <-chan struct{}, exitErr func() error, timeout time.Duration
 	defer cancel()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	last := "not checked yet"
 	for {
-		ok, seen := cond()
+		ok, last := cond()
 		if ok {
 			return nil
 		}
-		last = seen
 		select {
 		case <-exited:
-			return fmt.Errorf("prometheus exited (%v); last seen: %s", exitErr(), last)
+			err := exitErr()
+			if err == nil {
+				err = errors.New("exit status 0")
+			}
+			return fmt.Errorf("prometheus exited (%w); last seen: %s", err, last)
 		case <-ctx.Done():
 			return fmt.Errorf("not done after %s; last seen: %s", timeout, last)
 		case <-tick.C:
