@@ -69,7 +69,7 @@ build: ## Build every module.
 ##@ Test
 
 .PHONY: test
-test: test-unit test-standalone test-concurrency verify test-integration test-controlplane test-kind-unit test-kind-smoke test-e2e ## Run every test suite (the README's and CI's test command).
+test: test-unit test-standalone test-concurrency verify test-integration test-prometheus test-controlplane test-kind-unit test-kind-smoke test-e2e ## Run every test suite (the README's and CI's test command).
 
 .PHONY: test-unit
 test-unit: ## Run the unit tests of every module with -race.

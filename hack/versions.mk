@@ -20,3 +20,6 @@ KIND_VERSION ?= v0.33.0
 # crictl (sigs.k8s.io/cri-tools): in the offline kind node image, where kind
 # runs it (`kind export logs`, image inspection), as kind's base image has it.
 CRI_TOOLS_VERSION ?= v1.37.0
+# Prometheus (github.com/prometheus/prometheus; module v0.316.0 is Prometheus
+# 3.16.0), the real server the controller's metrics source is tested against.
+PROMETHEUS_VERSION ?= v0.316.0

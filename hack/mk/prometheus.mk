@@ -4,11 +4,8 @@
 #
 # Included by the root Makefile (ROOT, BIN, GO, GOTESTFLAGS). The binary lives
 # under $(BIN)/prometheus/<version>/, so make skips it when it exists and a
-# version bump rebuilds it. Bumping: change PROMETHEUS_VERSION, run
-# `make prometheus-gen`, commit hack/prometheus/go.{mod,sum}.
-
-# github.com/prometheus/prometheus: module v0.316.0 is Prometheus 3.16.0.
-PROMETHEUS_VERSION ?= v0.316.0
+# version bump rebuilds it. Bumping: change PROMETHEUS_VERSION in
+# hack/versions.mk, run `make prometheus-gen`, commit hack/prometheus/go.{mod,sum}.
 
 PROMETHEUS_DIR    := $(ROOT)/hack/prometheus
 PROMETHEUS_BINARY := $(BIN)/prometheus/$(PROMETHEUS_VERSION)/prometheus
