@@ -36,9 +36,14 @@ type options struct {
 	kindConfig    string
 	kubeconfigOut string
 	imageArchive  string
-	keepCluster   bool
-	artifactsDir  string
-	deployTimeout time.Duration
+	// Images of feature 10 and the tarballs to load them from (kind mode).
+	stubImage        string
+	stubImageArchive string
+	promImage        string
+	promImageArchive string
+	keepCluster      bool
+	artifactsDir     string
+	deployTimeout    time.Duration
 
 	// envErrs holds the environment variables that did not parse.
 	envErrs []error
@@ -63,6 +68,14 @@ func (o *options) register(fs *flag.FlagSet) {
 		"where kind writes the cluster's kubeconfig; default bin/kubeconfig-<cluster> (env E2E_KIND_KUBECONFIG)")
 	fs.StringVar(&o.imageArchive, "controller-image-archive", os.Getenv("E2E_CONTROLLER_IMAGE_TAR"),
 		"docker-archive tarball of ghcr.io/wva-project/wva-controller:dev to load into the cluster (env E2E_CONTROLLER_IMAGE_TAR)")
+	fs.StringVar(&o.stubImage, "vllmstub-image", envOr("E2E_VLLMSTUB_IMAGE", "localhost/wva-e2e/vllmstub:dev"),
+		"image of the vLLM metrics stub, feature 10 (env E2E_VLLMSTUB_IMAGE)")
+	fs.StringVar(&o.stubImageArchive, "vllmstub-image-archive", os.Getenv("E2E_VLLMSTUB_IMAGE_TAR"),
+		"docker-archive tarball of -vllmstub-image to load in kind mode; make e2e-images writes it (env E2E_VLLMSTUB_IMAGE_TAR)")
+	fs.StringVar(&o.promImage, "prometheus-image", envOr("E2E_PROMETHEUS_IMAGE", "localhost/wva-e2e/prometheus:dev"),
+		"image of the Prometheus server, feature 10 (env E2E_PROMETHEUS_IMAGE)")
+	fs.StringVar(&o.promImageArchive, "prometheus-image-archive", os.Getenv("E2E_PROMETHEUS_IMAGE_TAR"),
+		"docker-archive tarball of -prometheus-image to load in kind mode; make e2e-images writes it (env E2E_PROMETHEUS_IMAGE_TAR)")
 	fs.BoolVar(&o.keepCluster, "keep-cluster", o.envBool("E2E_KEEP_CLUSTER"),
 		"keep the kind cluster after the run, for debugging (env E2E_KEEP_CLUSTER=1)")
 	fs.StringVar(&o.artifactsDir, "artifacts", os.Getenv("E2E_ARTIFACTS"),
@@ -102,6 +115,17 @@ func (o *options) validate() error {
 		bad("controller-image-archive", o.imageArchive, "must be set in kind mode (make image writes bin/images/wva-controller-dev.tar)")
 	} else if _, err := os.Stat(o.imageArchive); err != nil {
 		bad("controller-image-archive", o.imageArchive, err.Error())
+	}
+	for _, a := range []struct{ flag, path string }{
+		{"vllmstub-image-archive", o.stubImageArchive},
+		{"prometheus-image-archive", o.promImageArchive},
+	} {
+		if a.path == "" {
+			continue // feature 10 fails, naming the flag
+		}
+		if _, err := os.Stat(a.path); err != nil {
+			bad(a.flag, a.path, err.Error())
+		}
 	}
 	if o.kindConfig != "" {
 		if _, err := os.Stat(o.kindConfig); err != nil {

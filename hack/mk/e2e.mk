@@ -5,8 +5,11 @@
 # Included by the root Makefile (ROOT, BIN, GO). The kind variables come from
 # hack/mk/controlplane.mk (KIND, the source-built kind binary) and
 # hack/mk/kind.mk (KIND_NODE_IMAGE, KIND_CONFIG, KIND_PROVIDER,
-# CONTROLLER_IMAGE_TAR, KIND_KUBECONFIG, ...); recipes expand them when they
-# run, so the include order does not matter.
+# CONTROLLER_IMAGE_TAR, KIND_KUBECONFIG, IMAGEWRITER, ...), PROMETHEUS_BINARY
+# from hack/mk/prometheus.mk. Recipes expand them when they run; the
+# prerequisites naming variables of fragments read after this one (kind.mk,
+# prometheus.mk) are written $$(VAR) under .SECONDEXPANSION, which expands
+# them once every fragment is read.
 #
 # The suite is configured through the environment (E2E_*), not flags:
 # `go test ./...` hands flags after -args to every package's test binary,
@@ -22,27 +25,60 @@ E2E_GOTESTFLAGS  ?= -v -count=1 -timeout $(E2E_TIMEOUT)
 # or E2E_ARTIFACTS=/tmp/artifacts.
 E2E_EXTRA_ENV    ?=
 
+# The images of feature 10 (scale-up on real metrics), written without Docker
+# by the image writer: the vLLM stub (e2e/cmd/vllmstub, static, FROM scratch)
+# and the Prometheus server of hack/mk/prometheus.mk. Both run as 65532.
+E2E_IMAGES_DIR         := $(BIN)/images
+VLLMSTUB_BINARY        := $(BIN)/e2e/vllmstub
+VLLMSTUB_IMAGE         ?= localhost/wva-e2e/vllmstub:dev
+VLLMSTUB_IMAGE_TAR     ?= $(E2E_IMAGES_DIR)/wva-e2e-vllmstub-dev.tar
+E2E_PROMETHEUS_IMAGE     ?= localhost/wva-e2e/prometheus:dev
+E2E_PROMETHEUS_IMAGE_TAR ?= $(E2E_IMAGES_DIR)/wva-e2e-prometheus-dev.tar
+VLLMSTUB_SOURCES := $(wildcard $(E2E_DIR)/cmd/vllmstub/*.go) $(E2E_DIR)/go.mod
+
 # The suite's environment for a kind run with node image $(1), kind config
 # $(2) and provider $(3).
 e2e_kind_env = E2E_MODE=kind \
 	E2E_KIND=$(KIND) E2E_KIND_VERSION=$(KIND_VERSION) E2E_KIND_CLUSTER=$(E2E_KIND_CLUSTER) \
 	E2E_KIND_NODE_IMAGE=$(1) E2E_KIND_CONFIG=$(2) \
 	E2E_CONTROLLER_IMAGE_TAR=$(CONTROLLER_IMAGE_TAR) \
+	E2E_VLLMSTUB_IMAGE=$(VLLMSTUB_IMAGE) E2E_VLLMSTUB_IMAGE_TAR=$(VLLMSTUB_IMAGE_TAR) \
+	E2E_PROMETHEUS_IMAGE=$(E2E_PROMETHEUS_IMAGE) E2E_PROMETHEUS_IMAGE_TAR=$(E2E_PROMETHEUS_IMAGE_TAR) \
 	KIND_EXPERIMENTAL_PROVIDER=$(3) $(if $(filter podman,$(3)),CONTAINERS_CONF=$(CONTAINERS_CONF)) \
 	$(E2E_EXTRA_ENV)
 
 ##@ e2e
 
 .PHONY: test-e2e
-test-e2e: kind-image image $(KIND) ## Run the e2e suite on a new kind cluster that fits this machine (offline node image + podman without a Docker engine).
+test-e2e: kind-image image e2e-images $(KIND) ## Run the e2e suite on a new kind cluster that fits this machine (offline node image + podman without a Docker engine).
 	cd $(E2E_DIR) && $(call e2e_kind_env,$(KIND_NODE_IMAGE),$(KIND_CONFIG),$(KIND_PROVIDER)) \
 		$(GO) test -tags e2e $(E2E_GOTESTFLAGS) ./...
 
 .PHONY: e2e
-e2e: image $(KIND) ## Run the e2e suite with Docker and the published kindest/node image (GitHub Actions, laptops).
+e2e: image e2e-images $(KIND) ## Run the e2e suite with Docker and the published kindest/node image (GitHub Actions, laptops).
 	@timeout 20 docker info >/dev/null 2>&1 || { echo "e2e: no Docker engine answers; use 'make test-e2e' (podman + offline node image)" >&2; exit 1; }
 	cd $(E2E_DIR) && $(call e2e_kind_env,$(KIND_PUBLISHED_NODE_IMAGE),$(ROOT)/kind/cluster.yaml,docker) \
 		$(GO) test -tags e2e $(E2E_GOTESTFLAGS) ./...
+
+.PHONY: e2e-images
+e2e-images: $(VLLMSTUB_IMAGE_TAR) $(E2E_PROMETHEUS_IMAGE_TAR) ## Write the vLLM stub and Prometheus image tarballs of feature 10 to bin/images/.
+
+$(VLLMSTUB_BINARY): $(VLLMSTUB_SOURCES)
+	cd $(E2E_DIR) && CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $@ ./cmd/vllmstub
+
+.SECONDEXPANSION:
+$(VLLMSTUB_IMAGE_TAR): $(VLLMSTUB_BINARY) $$(IMAGEWRITER)
+	@mkdir -p $(dir $@)
+	$(IMAGEWRITER) image -tag $(VLLMSTUB_IMAGE) -o $@ -file $(VLLMSTUB_BINARY)=/vllmstub:0755 \
+		-entrypoint /vllmstub -user 65532:65532
+
+# The data directory is an emptyDir the feature mounts at /prometheus; the
+# configuration a ConfigMap at /etc/prometheus.
+$(E2E_PROMETHEUS_IMAGE_TAR): $$(PROMETHEUS_BINARY) $$(IMAGEWRITER)
+	@mkdir -p $(dir $@)
+	$(IMAGEWRITER) image -tag $(E2E_PROMETHEUS_IMAGE) -o $@ -accounts -file $(PROMETHEUS_BINARY)=/bin/prometheus:0755 \
+		-entrypoint /bin/prometheus -cmd --config.file=/etc/prometheus/prometheus.yml -cmd --storage.tsdb.path=/prometheus \
+		-user 65532:65532 -workdir /prometheus
 
 .PHONY: e2e-existing
 e2e-existing: ## Run the e2e features against the cluster of KUBECONFIG (controller deployed with the kind overlay, no ConfigMap).

@@ -1,0 +1,206 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+)
+
+// The in-cluster metrics pipeline of feature 10: a Prometheus server that
+// discovers the pods of its own namespace and scrapes those labelled
+// app=vllm-stub, and the stub Deployment standing in for vLLM.
+const (
+	promName       = "prometheus"
+	promPort       = 9090
+	stubName       = "vllm-stub"
+	stubPort       = 8000
+	stubPortName   = "metrics"
+	stubAppLabel   = "app"
+	promScrapeTime = "2s"
+)
+
+// restrictedPod is the pod security context of the restricted Pod Security
+// Standard, running as uid/gid 65532 (the images' nonroot user).
+func restrictedPod() *corev1.PodSecurityContext {
+	return &corev1.PodSecurityContext{
+		RunAsNonRoot:   ptr.To(true),
+		RunAsUser:      ptr.To[int64](65532),
+		RunAsGroup:     ptr.To[int64](65532),
+		FSGroup:        ptr.To[int64](65532),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+func restrictedContainer() *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		AllowPrivilegeEscalation: ptr.To(false),
+		ReadOnlyRootFilesystem:   ptr.To(true),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+	}
+}
+
+// prometheusConfig is prometheus.yml: pod discovery limited to namespace,
+// keeping the stub's metrics port, with the namespace and pod labels the
+// controller's query selects on. JSON is YAML.
+func prometheusConfig(namespace string) (string, error) {
+	cfg := map[string]any{
+		"global": map[string]string{"scrape_interval": promScrapeTime, "scrape_timeout": promScrapeTime, "evaluation_interval": promScrapeTime},
+		"scrape_configs": []map[string]any{{
+			"job_name": "vllm",
+			"kubernetes_sd_configs": []map[string]any{{
+				"role":       "pod",
+				"namespaces": map[string]any{"names": []string{namespace}},
+			}},
+			"relabel_configs": []map[string]any{
+				{"source_labels": []string{"__meta_kubernetes_pod_label_" + stubAppLabel}, "regex": stubName, "action": "keep"},
+				{"source_labels": []string{"__meta_kubernetes_pod_container_port_name"}, "regex": stubPortName, "action": "keep"},
+				{"source_labels": []string{"__meta_kubernetes_namespace"}, "target_label": "namespace"},
+				{"source_labels": []string{"__meta_kubernetes_pod_name"}, "target_label": "pod"},
+			},
+		}},
+	}
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return "", fmt.Errorf("encoding prometheus.yml: %w", err)
+	}
+	return string(b), nil
+}
+
+// deployPrometheus creates Prometheus in namespace: a ServiceAccount allowed
+// to list and watch the namespace's pods, its configuration, a Deployment
+// running image and a Service on port 9090.
+func deployPrometheus(ctx context.Context, namespace, image string) error {
+	labels := map[string]string{stubAppLabel: promName}
+	config, err := prometheusConfig(namespace)
+	if err != nil {
+		return err
+	}
+	meta := metav1.ObjectMeta{Namespace: namespace, Name: promName, Labels: labels}
+	create := metav1.CreateOptions{FieldManager: fieldManager}
+	kube := suite.kube
+	if _, err := kube.CoreV1().ServiceAccounts(namespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: meta}, create); err != nil {
+		return fmt.Errorf("creating ServiceAccount %s/%s: %w", namespace, promName, err)
+	}
+	role := &rbacv1.Role{ObjectMeta: meta, Rules: []rbacv1.PolicyRule{{
+		APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"},
+	}}}
+	if _, err := kube.RbacV1().Roles(namespace).Create(ctx, role, create); err != nil {
+		return fmt.Errorf("creating Role %s/%s: %w", namespace, promName, err)
+	}
+	binding := &rbacv1.RoleBinding{
+		ObjectMeta: meta,
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: promName},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: namespace, Name: promName}},
+	}
+	if _, err := kube.RbacV1().RoleBindings(namespace).Create(ctx, binding, create); err != nil {
+		return fmt.Errorf("creating RoleBinding %s/%s: %w", namespace, promName, err)
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: meta, Data: map[string]string{"prometheus.yml": config}}
+	if _, err := kube.CoreV1().ConfigMaps(namespace).Create(ctx, cm, create); err != nil {
+		return fmt.Errorf("creating ConfigMap %s/%s: %w", namespace, promName, err)
+	}
+	if _, err := kube.AppsV1().Deployments(namespace).Create(ctx, prometheusDeployment(meta, image), create); err != nil {
+		return fmt.Errorf("creating Deployment %s/%s: %w", namespace, promName, err)
+	}
+	svc := &corev1.Service{ObjectMeta: meta, Spec: corev1.ServiceSpec{
+		Selector: labels,
+		Ports:    []corev1.ServicePort{{Name: "web", Port: promPort, TargetPort: intstr.FromString("web")}},
+	}}
+	if _, err := kube.CoreV1().Services(namespace).Create(ctx, svc, create); err != nil {
+		return fmt.Errorf("creating Service %s/%s: %w", namespace, promName, err)
+	}
+	return nil
+}
+
+func prometheusDeployment(meta metav1.ObjectMeta, image string) *appsv1.Deployment {
+	return &appsv1.Deployment{
+		ObjectMeta: meta,
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Selector: &metav1.LabelSelector{MatchLabels: meta.Labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: meta.Labels},
+				Spec: corev1.PodSpec{
+					ServiceAccountName:            promName,
+					TerminationGracePeriodSeconds: ptr.To[int64](0),
+					SecurityContext:               restrictedPod(),
+					Containers: []corev1.Container{{
+						Name:            promName,
+						Image:           image,
+						ImagePullPolicy: corev1.PullIfNotPresent,
+						Args: []string{
+							"--config.file=/etc/prometheus/prometheus.yml",
+							"--storage.tsdb.path=/prometheus",
+							"--storage.tsdb.retention.time=1h",
+							"--web.listen-address=:" + strconv.Itoa(promPort),
+						},
+						Ports: []corev1.ContainerPort{{Name: "web", ContainerPort: promPort}},
+						ReadinessProbe: &corev1.Probe{
+							ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/-/ready", Port: intstr.FromString("web")}},
+							PeriodSeconds: 1,
+						},
+						SecurityContext: restrictedContainer(),
+						VolumeMounts: []corev1.VolumeMount{
+							{Name: "config", MountPath: "/etc/prometheus", ReadOnly: true},
+							{Name: "data", MountPath: "/prometheus"},
+						},
+					}},
+					Volumes: []corev1.Volume{
+						{Name: "config", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+							LocalObjectReference: corev1.LocalObjectReference{Name: meta.Name},
+						}}},
+						{Name: "data", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+					},
+				},
+			},
+		},
+	}
+}
+
+// stubDeployment runs replicas of the vLLM stub reporting kv and queue for
+// model.
+func stubDeployment(namespace, image, model string, kv float64, queue int, replicas int32) *appsv1.Deployment {
+	labels := map[string]string{stubAppLabel: stubName}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: stubName, Labels: labels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(replicas),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					AutomountServiceAccountToken:  ptr.To(false),
+					TerminationGracePeriodSeconds: ptr.To[int64](0),
+					SecurityContext:               restrictedPod(),
+					Containers: []corev1.Container{{
+						Name:            "vllm",
+						Image:           image,
+						ImagePullPolicy: corev1.PullIfNotPresent,
+						Args: []string{
+							"-listen=:" + strconv.Itoa(stubPort),
+							"-model=" + model,
+							"-kv-cache-usage=" + strconv.FormatFloat(kv, 'g', -1, 64),
+							"-num-requests-waiting=" + strconv.Itoa(queue),
+						},
+						Ports: []corev1.ContainerPort{{Name: stubPortName, ContainerPort: stubPort}},
+						ReadinessProbe: &corev1.Probe{
+							ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromString(stubPortName)}},
+							PeriodSeconds: 1,
+						},
+						SecurityContext: restrictedContainer(),
+					}},
+				},
+			},
+		},
+	}
+}
