@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, log io.
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Fprintf(log, "vllmstub: serving model %q (kv_cache_usage_perc=%g, num_requests_waiting=%g) on %s\n",
+	_, _ = fmt.Fprintf(log, "vllmstub: serving model %q (kv_cache_usage_perc=%g, num_requests_waiting=%g) on %s\n",
 		cfg.gauges.Model, cfg.gauges.KvCacheUsage, cfg.gauges.NumRequestsWaiting, cfg.listen)
 	select {
 	case err := <-errc:

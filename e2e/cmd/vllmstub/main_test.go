@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -147,6 +148,37 @@ func TestHandler(t *testing.T) {
 	}
 }
 
+func TestRun(t *testing.T) {
+	getenv := func(string) string { return "" }
+	t.Run("invalid flags", func(t *testing.T) {
+		err := run(t.Context(), []string{"-kv-cache-usage", "2"}, getenv, io.Discard)
+		want := `-kv-cache-usage="2": must be in [0, 1]`
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("run: error %v, want one containing %q", err, want)
+		}
+	})
+	t.Run("address in use", func(t *testing.T) {
+		busy := httptest.NewServer(http.NotFoundHandler())
+		t.Cleanup(busy.Close)
+		addr := strings.TrimPrefix(busy.URL, "http://")
+		err := run(t.Context(), []string{"-model", "m", "-listen", addr}, getenv, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "serving on "+addr) {
+			t.Errorf("run: error %v, want one naming %s", err, addr)
+		}
+	})
+	t.Run("stops when the context ends", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		var log strings.Builder
+		if err := run(ctx, []string{"-model", "m", "-listen", "127.0.0.1:0"}, getenv, &log); err != nil {
+			t.Errorf("run: %v", err)
+		}
+		if want := `serving model "m"`; !strings.Contains(log.String(), want) {
+			t.Errorf("log %q lacks %q", log.String(), want)
+		}
+	})
+}
+
 type fetched struct {
 	*http.Response
 	body string
@@ -162,7 +194,7 @@ func fetch(t *testing.T, c *http.Client, method, url string) fetched {
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatalf("%s %s: reading body: %v", method, url, err)
