@@ -21,10 +21,7 @@ func TestConfigMapDeleteRestoresBuiltinDefaults(t *testing.T) {
 
 	feature := features.New("delete the ConfigMap: back to built-in defaults").
 		WithSetup("register cleanup", f.setup).
-		WithSetup("no ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.withoutConfigMap(ctx, t)
-			return ctx
-		}).
+		WithSetup("no ConfigMap", f.noConfigMap).
 		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			ns := f.namespace(ctx, t)
 			vas = []va{

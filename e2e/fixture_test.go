@@ -165,6 +165,12 @@ func (f *fixture) withoutConfigMap(ctx context.Context, t *testing.T) {
 	f.onTeardown("deleting the ConfigMap", f.s.deleteConfigMap)
 }
 
+// noConfigMap is withoutConfigMap as a feature step.
+func (f *fixture) noConfigMap(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+	f.withoutConfigMap(ctx, t)
+	return ctx
+}
+
 // putConfigMap creates the ConfigMap with exactly data, or replaces the data
 // of the existing one, and returns the object (with its resourceVersion).
 func (s *Suite) putConfigMap(ctx context.Context, data map[string]string) (*corev1.ConfigMap, error) {

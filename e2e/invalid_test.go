@@ -28,10 +28,7 @@ func TestInvalidEntrySkipped(t *testing.T) {
 
 	feature := features.New("invalid entry skipped").
 		WithSetup("register cleanup", f.setup).
-		WithSetup("no ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.withoutConfigMap(ctx, t)
-			return ctx
-		}).
+		WithSetup("no ConfigMap", f.noConfigMap).
 		WithSetup("create VariantAutoscalings", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			ns := f.namespace(ctx, t)
 			invalidTarget = va{namespace: ns, name: "test-model", model: "test/model"}

@@ -31,10 +31,7 @@ func TestPerModelOverride(t *testing.T) {
 
 	feature := features.New("per-model override").
 		WithSetup("register cleanup", f.setup).
-		WithSetup("no ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.withoutConfigMap(ctx, t)
-			return ctx
-		}).
+		WithSetup("no ConfigMap", f.noConfigMap).
 		WithSetup("create VariantAutoscalings in two namespaces", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			nsA, nsB := f.namespace(ctx, t), f.namespace(ctx, t)
 			matching = va{namespace: nsA, name: "granite", model: "ibm/granite-13b"}

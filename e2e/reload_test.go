@@ -31,10 +31,7 @@ func TestConfigMapApplyReachesEveryVA(t *testing.T) {
 
 	feature := features.New("apply the ConfigMap: hot reload").
 		WithSetup("register cleanup", f.setup).
-		WithSetup("no ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.withoutConfigMap(ctx, t)
-			return ctx
-		}).
+		WithSetup("no ConfigMap", f.noConfigMap).
 		WithSetup("create VariantAutoscalings, one with a running target", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			ns := f.namespace(ctx, t)
 			target := pauseDeployment(ns, "granite-l4", 1)
