@@ -46,6 +46,9 @@ fi
 # Version stamp as Prometheus's own release build sets it (.promu.yml): the
 # human version (3.x.y) is the VERSION file of the module (v0.3xx.y), the
 # build date its release time, so two builds of one version are identical.
+# On a fresh machine the module is not in the module cache yet, and
+# `go list -m` reports no Dir for a module it has not downloaded.
+"${GO}" -C "${here}" mod download "${module}"
 dir="$("${GO}" -C "${here}" list -m -f '{{.Dir}}' "${module}")"
 [[ -f "${dir}/VERSION" ]] || die "no VERSION file in ${module}@${PROMETHEUS_VERSION} (${dir})"
 version="$(<"${dir}/VERSION")"
