@@ -94,6 +94,9 @@ fuzz: ## Run each fuzz target of modules/capacity for FUZZTIME (default 30s).
 
 ##@ Tools
 
+.PHONY: tools
+tools: $(GOLANGCI_LINT) $(CONTROLLER_GEN) ## Install the pinned golangci-lint and controller-gen into bin/.
+
 $(GOLANGCI_LINT):
 	@mkdir -p $(BIN)
 	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
