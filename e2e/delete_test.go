@@ -9,8 +9,6 @@ import (
 
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
-
-	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 
 // Feature 5: deleting the ConfigMap puts every VariantAutoscaling back on
@@ -28,14 +26,7 @@ func TestConfigMapDeleteRestoresBuiltinDefaults(t *testing.T) {
 				{namespace: ns, name: "granite", model: "ibm/granite-13b"},
 				{namespace: ns, name: "llama", model: "meta/llama-70b"},
 			}
-			f.createVAs(ctx, t, len(vas), vas...)
-			start := time.Now()
-			cm, err := suite.putConfigMap(ctx, map[string]string{"default": defaultEntry})
-			if err != nil {
-				t.Fatal(err)
-			}
-			waitSince(ctx, t, "VariantAutoscalings on the ConfigMap", start, reconcileDeadline, slowPoll,
-				f.appliedConfigs(expectAll(vas, applied("0.70", 8, "0.20", 4, v1alpha1.ConfigSourceDefault, cm.ResourceVersion))))
+			f.onDefaultConfigMap(ctx, t, vas)
 			return ctx
 		}).
 		Assess("after the delete every VariantAutoscaling is on the built-in defaults", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/wva-project/wva/e2e/manifests"
+	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 
 // Labels the suite puts on what it creates.
@@ -169,6 +170,22 @@ func (f *fixture) withoutConfigMap(ctx context.Context, t *testing.T) {
 func (f *fixture) noConfigMap(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 	f.withoutConfigMap(ctx, t)
 	return ctx
+}
+
+// onDefaultConfigMap creates vas, writes a ConfigMap holding only
+// defaultEntry and waits until every one of them applied it. It returns the
+// applied configuration they show.
+func (f *fixture) onDefaultConfigMap(ctx context.Context, t *testing.T, vas []va) v1alpha1.AppliedCapacityConfig {
+	t.Helper()
+	f.createVAs(ctx, t, len(vas), vas...)
+	start := time.Now()
+	cm, err := f.s.putConfigMap(ctx, map[string]string{"default": defaultEntry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := applied("0.70", 8, "0.20", 4, v1alpha1.ConfigSourceDefault, cm.ResourceVersion)
+	waitSince(ctx, t, "VariantAutoscalings on the ConfigMap", start, reconcileDeadline, slowPoll, f.appliedConfigs(expectAll(vas, want)))
+	return want
 }
 
 // putConfigMap creates the ConfigMap with exactly data, or replaces the data

@@ -41,14 +41,7 @@ func TestChangeWhileControllerDown(t *testing.T) {
 				{namespace: ns, name: "granite", model: "ibm/granite-13b"},
 				{namespace: ns, name: "llama", model: "meta/llama-70b"},
 			}
-			f.createVAs(ctx, t, len(vas), vas...)
-			start := time.Now()
-			cm, err := suite.putConfigMap(ctx, map[string]string{"default": defaultEntry})
-			if err != nil {
-				t.Fatal(err)
-			}
-			before = applied("0.70", 8, "0.20", 4, v1alpha1.ConfigSourceDefault, cm.ResourceVersion)
-			waitSince(ctx, t, "VariantAutoscalings on the ConfigMap", start, reconcileDeadline, slowPoll, f.appliedConfigs(expectAll(vas, before)))
+			before = f.onDefaultConfigMap(ctx, t, vas)
 			return ctx
 		}).
 		Assess("scale the controller to 0 and wait until its pod is gone", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
