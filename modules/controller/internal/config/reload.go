@@ -97,7 +97,8 @@ func (h *ReloadHandler) reload(ctx context.Context, obj client.Object, q workque
 // enqueueAll adds every VariantAutoscaling in the cache to the queue.
 func (h *ReloadHandler) enqueueAll(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request], start time.Time) {
 	list := &v1alpha1.VariantAutoscalingList{}
-	if err := h.Lister.List(ctx, list); err != nil {
+	// Only the keys are read: no need to deep-copy every object in the cache.
+	if err := h.Lister.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		h.Log.Error(err, MsgListFailed)
 		return
 	}
