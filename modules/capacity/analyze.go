@@ -46,8 +46,13 @@ type ReplicaMetrics struct {
 // metrics: it is never counted as idle, contributes no spare capacity and
 // blocks scale-down.
 type Analysis struct {
-	// Replicas is the number of replicas analyzed.
+	// Replicas is the number of replicas analyzed, in-flight ones included.
 	Replicas int
+	// InFlight is the number of replicas that are still starting (see
+	// Variant.InFlight): capacity that was added but does not serve its share
+	// of the load yet. They report no metrics the analysis uses and block
+	// scale-down; AnalyzeModel holds further scale-up while there are any.
+	InFlight int
 	// WithMetrics is the number of replicas reporting both metrics.
 	WithMetrics int
 	// Saturated is the number of saturated replicas.
@@ -64,7 +69,8 @@ type Analysis struct {
 	// capacity is below its trigger.
 	ScaleUp bool
 	// ScaleDownSafe: no scale-up signal, no saturated replica, no replica
-	// with missing metrics, at least two replicas, and with one replica fewer
+	// with missing metrics, no replica in flight, at least two replicas, and
+	// with one replica fewer
 	// the same total load would leave both average spare capacities at or
 	// above their triggers with no replica saturated.
 	ScaleDownSafe bool
@@ -125,16 +131,29 @@ func (t *tally) add(r ReplicaMetrics) {
 // addMissing counts n replicas that report no metrics at all.
 func (t *tally) addMissing(n int) { t.a.Replicas += n }
 
+// addInFlight counts n replicas that are still starting.
+func (t *tally) addInFlight(n int) {
+	t.a.Replicas += n
+	t.a.InFlight += n
+}
+
 func (t *tally) finish() Analysis {
 	a, c := t.a, t.cfg
-	missing := a.Replicas - a.Saturated - a.NonSaturated
+	missing := a.Replicas - a.Saturated - a.NonSaturated - a.InFlight
 	switch {
 	case a.Replicas == 0:
 		a.Reason = "no replicas are running, so there are no metrics to analyze; no scaling decision"
 		return a
+	case !a.HasDecision() && a.InFlight == a.Replicas:
+		a.Reason = fmt.Sprintf("%s still starting, so there are no metrics to analyze yet; no scaling decision",
+			plural(a.InFlight, "replica is", "replicas are"))
+		return a
 	case !a.HasDecision():
 		a.Reason = fmt.Sprintf("metrics are missing: none of the %s reports both KV cache usage and queue length; no scaling decision",
-			plural(a.Replicas, "replica", "replicas"))
+			plural(a.Replicas-a.InFlight, "replica", "replicas"))
+		if a.InFlight > 0 {
+			a.Reason += fmt.Sprintf(" (%s still starting)", plural(a.InFlight, "replica is", "replicas are"))
+		}
 		return a
 	case a.NonSaturated == 0:
 		a.ScaleUp = true
@@ -149,6 +168,8 @@ func (t *tally) finish() Analysis {
 		}
 		return a
 	}
+	// From here on, scale-up (if signalled) is computed from the replicas that
+	// report; replicas without metrics or in flight never hide a shortage.
 
 	n := float64(a.NonSaturated)
 	a.AvgSpareKv = clean(t.sumSpareKv / n)
@@ -178,6 +199,9 @@ func (t *tally) finish() Analysis {
 	}
 	if missing > 0 {
 		blockers = append(blockers, plural(missing, "replica has", "replicas have")+" no metrics")
+	}
+	if a.InFlight > 0 {
+		blockers = append(blockers, plural(a.InFlight, "replica is", "replicas are")+" still starting")
 	}
 	if len(blockers) == 0 && a.NonSaturated < 2 {
 		blockers = append(blockers, "a single replica cannot be removed")

@@ -24,16 +24,24 @@ type Variant struct {
 	// variant, scale-down the most expensive.
 	Cost float64
 	// CurrentReplicas is the replica count of the scale target. Replicas it
-	// counts that Replicas does not list are treated as replicas with missing
-	// metrics (for example pods still starting).
+	// counts that neither Replicas lists nor InFlight counts are treated as
+	// replicas with missing metrics.
 	CurrentReplicas int32
 	// MinReplicas and MaxReplicas bound the desired replicas; MaxReplicas is
 	// math.MaxInt32 when unbounded. A negative MinReplicas counts as 0, a
 	// MaxReplicas below MinReplicas as MinReplicas.
 	MinReplicas int32
 	MaxReplicas int32
-	// Replicas are the metrics of the variant's pods.
+	// Replicas are the metrics of the variant's pods that serve load. A pod
+	// that should report but does not is listed with its Has flags false.
 	Replicas []ReplicaMetrics
+	// InFlight is the number of the variant's replicas that are capacity in
+	// flight: added but not serving their share of the load yet (a pod still
+	// starting, or one that became ready so recently that its metrics do not
+	// reflect the load yet). They are not in Replicas. While any variant of
+	// the model has one, scale-up is held (the capacity already added has not
+	// shown its effect) and scale-down is not safe.
+	InFlight int32
 }
 
 // Decision is the desired replica count of one variant and why.
@@ -52,6 +60,9 @@ type ModelDecision struct {
 	Analysis Analysis
 	// Decisions has one entry per variant, sorted by variant name.
 	Decisions []Decision
+	// ScaleUpHeld reports that the analysis signalled scale-up but no replica
+	// was added because replicas of the model are in flight.
+	ScaleUpHeld bool
 }
 
 // AnalyzeModel decides the replicas of every variant of one model (the
@@ -62,7 +73,9 @@ type ModelDecision struct {
 //     a decision with its own reason.
 //   - Scale-up signal: +1 replica on the cheapest variant below its
 //     MaxReplicas (ties broken by name), unless a clamp already raises a
-//     variant to its MinReplicas in this round (that adds capacity already).
+//     variant to its MinReplicas in this round (that adds capacity already)
+//     or a replica of any variant is in flight (Variant.InFlight: the
+//     capacity added last has not shown its effect yet).
 //   - Scale-down safe (and no scale-up signal): -1 replica on the most
 //     expensive variant above its MinReplicas (ties broken by name), unless a
 //     clamp changes any variant in this round (scale-down was judged for
@@ -76,7 +89,9 @@ func AnalyzeModel(cfg CapacityScalingConfig, variants []Variant) ModelDecision {
 		for _, r := range v.Replicas {
 			t.add(r)
 		}
-		if unlisted := int(v.CurrentReplicas) - len(v.Replicas); unlisted > 0 {
+		inFlight := max(int(v.InFlight), 0)
+		t.addInFlight(inFlight)
+		if unlisted := int(v.CurrentReplicas) - len(v.Replicas) - inFlight; unlisted > 0 {
 			t.addMissing(unlisted)
 		}
 	}
@@ -106,6 +121,7 @@ func AnalyzeModel(cfg CapacityScalingConfig, variants []Variant) ModelDecision {
 	}
 
 	step := applyStep(md.Analysis, sorted, md.Decisions, raised, changed)
+	md.ScaleUpHeld = md.Analysis.ScaleUp && raised == "" && md.Analysis.InFlight > 0
 	for i := range md.Decisions {
 		d := &md.Decisions[i]
 		d.Reason = step
@@ -131,6 +147,13 @@ func applyStep(a Analysis, sorted []Variant, decisions []Decision, raised, chang
 	switch {
 	case a.ScaleUp && raised != "":
 		return a.Reason + fmt.Sprintf("; not adding a replica this round: variant %s is being raised to its minReplicas", raised)
+	case a.ScaleUp && a.InFlight > 0:
+		verb := "are"
+		if a.InFlight == 1 {
+			verb = "is"
+		}
+		return a.Reason + fmt.Sprintf("; scale-up held: %s of the model %s still starting (capacity in flight)",
+			plural(a.InFlight, "replica", "replicas"), verb)
 	case a.ScaleUp:
 		i := pick(sorted, decisions, func(v Variant, d Decision) bool { _, hi := bounds(v); return d.Desired < hi }, false)
 		if i < 0 {

@@ -177,3 +177,84 @@ func TestAnalyzeModelDoesNotModifyInput(t *testing.T) {
 		t.Errorf("AnalyzeModel modified its input: -before +after:\n%s", diff)
 	}
 }
+
+func inFlight(v Variant, n int32) Variant {
+	v.InFlight = n
+	return v
+}
+
+// TestAnalyzeModelInFlight covers capacity in flight: replicas still starting
+// hold further scale-up across every variant of the model and block
+// scale-down, while replicas without metrics block scale-down only.
+func TestAnalyzeModelInFlight(t *testing.T) {
+	const heldUp = upReason + "; scale-up held: 1 replica of the model is still starting (capacity in flight)"
+	cases := map[string]struct {
+		variants   []Variant
+		want       []Decision
+		wantHeld   bool
+		wantCounts [3]int // replicas, in flight, with metrics
+	}{
+		"a starting replica of the same variant holds scale-up": {
+			variants:   []Variant{inFlight(variant("a", 10, 2, 1, unbounded, saturated()), 1)},
+			want:       []Decision{{"a", 2, 2, DirectionNone, heldUp}},
+			wantHeld:   true,
+			wantCounts: [3]int{2, 1, 1},
+		},
+		"a starting replica of another variant holds scale-up of the cheapest": {
+			variants: []Variant{
+				variant("cheap", 10, 1, 1, unbounded, saturated()),
+				inFlight(variant("dear", 40, 1, 0, unbounded, nil), 1),
+			},
+			want: []Decision{
+				{"cheap", 1, 1, DirectionNone, heldUp},
+				{"dear", 1, 1, DirectionNone, heldUp},
+			},
+			wantHeld:   true,
+			wantCounts: [3]int{2, 1, 1},
+		},
+		"a replica without metrics does not hold scale-up": {
+			variants: []Variant{variant("a", 10, 3, 1, unbounded, []ReplicaMetrics{
+				rm("s1", 0.95, 0), rm("s2", 0.9, 0), {Pod: "pending"},
+			})},
+			want: []Decision{{"a", 3, 4, DirectionUp, "all 2 replicas with metrics are saturated (KV cache usage >= kvCacheThreshold 0.80 or queue length >= queueLengthThreshold 5); 1 replica has no metrics; scaling up cheapest variant a"}},
+			wantCounts: [3]int{3, 0, 2},
+		},
+		"short of spare capacity with a replica without metrics scales up": {
+			variants: []Variant{variant("a", 10, 2, 1, unbounded, []ReplicaMetrics{rm("busy", 0.75, 1), {Pod: "broken"}})},
+			want: []Decision{{"a", 2, 3, DirectionUp, "average spare KV capacity 0.05 is below kvSpareTrigger 0.10; scaling up cheapest variant a"}},
+			wantCounts: [3]int{2, 0, 1},
+		},
+		"a replica in flight blocks scale-down": {
+			variants: []Variant{inFlight(variant("a", 10, 3, 1, unbounded, idle(2)), 1)},
+			want: []Decision{{"a", 3, 3, DirectionNone, "average spare KV capacity 0.70 and spare queue capacity 5.00 meet their triggers " +
+				"(kvSpareTrigger 0.10, queueSpareTrigger 3); not scaling down: 1 replica is still starting"}},
+			wantCounts: [3]int{3, 1, 2},
+		},
+		"only replicas in flight: no decision": {
+			variants:   []Variant{inFlight(variant("a", 10, 2, 1, unbounded, nil), 2)},
+			want:       []Decision{{"a", 2, 2, DirectionNone, "2 replicas are still starting, so there are no metrics to analyze yet; no scaling decision"}},
+			wantCounts: [3]int{2, 2, 0},
+		},
+		"in flight and unlisted replicas are counted apart": {
+			variants: []Variant{inFlight(variant("a", 10, 4, 1, unbounded, nil), 1)},
+			want: []Decision{{"a", 4, 4, DirectionNone, "metrics are missing: none of the 3 replicas reports both KV cache usage and queue length; " +
+				"no scaling decision (1 replica is still starting)"}},
+			wantCounts: [3]int{4, 1, 0},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := AnalyzeModel(DefaultCapacityScalingConfig(), tc.variants)
+			if diff := cmp.Diff(tc.want, got.Decisions); diff != "" {
+				t.Errorf("decisions: -want +got:\n%s", diff)
+			}
+			if got.ScaleUpHeld != tc.wantHeld {
+				t.Errorf("ScaleUpHeld = %t, want %t", got.ScaleUpHeld, tc.wantHeld)
+			}
+			a := got.Analysis
+			if diff := cmp.Diff(tc.wantCounts, [3]int{a.Replicas, a.InFlight, a.WithMetrics}); diff != "" {
+				t.Errorf("replicas, in flight, with metrics: -want +got:\n%s", diff)
+			}
+		})
+	}
+}
