@@ -49,7 +49,11 @@
 // replica with metrics is saturated. Scale-down is safe only when, with one
 // replica fewer, the same load would still leave both averages at or above
 // their triggers; a replica with missing metrics is never counted as idle
-// and blocks scale-down. Every comparison allows for Tolerance, so values
+// and blocks scale-down, but never holds scale-up: the replicas that report
+// decide whether the model is short of capacity. A replica in flight
+// (Variant.InFlight: added, but not serving its share of the load yet)
+// blocks scale-down and holds further scale-up for the whole model, so that
+// capacity that is still starting is not added twice. Every comparison allows for Tolerance, so values
 // behave like the decimals a user wrote. AnalyzeModel then scales up the
 // cheapest variant of a model, or scales down the most expensive one, within
 // each variant's replica bounds, and gives every decision a readable reason.

@@ -216,12 +216,12 @@ func TestAnalyzeModelInFlight(t *testing.T) {
 			variants: []Variant{variant("a", 10, 3, 1, unbounded, []ReplicaMetrics{
 				rm("s1", 0.95, 0), rm("s2", 0.9, 0), {Pod: "pending"},
 			})},
-			want: []Decision{{"a", 3, 4, DirectionUp, "all 2 replicas with metrics are saturated (KV cache usage >= kvCacheThreshold 0.80 or queue length >= queueLengthThreshold 5); 1 replica has no metrics; scaling up cheapest variant a"}},
+			want:       []Decision{{"a", 3, 4, DirectionUp, "all 2 replicas with metrics are saturated (KV cache usage >= kvCacheThreshold 0.80 or queue length >= queueLengthThreshold 5); 1 replica has no metrics; scaling up cheapest variant a"}},
 			wantCounts: [3]int{3, 0, 2},
 		},
 		"short of spare capacity with a replica without metrics scales up": {
-			variants: []Variant{variant("a", 10, 2, 1, unbounded, []ReplicaMetrics{rm("busy", 0.75, 1), {Pod: "broken"}})},
-			want: []Decision{{"a", 2, 3, DirectionUp, "average spare KV capacity 0.05 is below kvSpareTrigger 0.10; scaling up cheapest variant a"}},
+			variants:   []Variant{variant("a", 10, 2, 1, unbounded, []ReplicaMetrics{rm("busy", 0.75, 1), {Pod: "broken"}})},
+			want:       []Decision{{"a", 2, 3, DirectionUp, "average spare KV capacity 0.05 is below kvSpareTrigger 0.10; scaling up cheapest variant a"}},
 			wantCounts: [3]int{2, 0, 1},
 		},
 		"a replica in flight blocks scale-down": {
