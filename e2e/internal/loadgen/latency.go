@@ -23,6 +23,7 @@ var latencyBuckets = int(math.Ceil(math.Log(float64(latencyMax)/float64(latencyM
 type latencies struct {
 	counts []uint64
 	n      uint64
+	sum    time.Duration
 }
 
 func (l *latencies) add(d time.Duration) {
@@ -35,6 +36,7 @@ func (l *latencies) add(d time.Duration) {
 	}
 	l.counts[min(i, latencyBuckets-1)]++
 	l.n++
+	l.sum += d
 }
 
 // quantile is the nearest-rank q-quantile, q in (0, 1], as its bucket's

@@ -37,14 +37,18 @@ type Progress struct {
 	Counts
 	InFlight       int       `json:"in_flight"`
 	LatencySeconds Quantiles `json:"latency_seconds"`
-	LastError      string    `json:"last_error,omitempty"`
+	// LatencySum is the total latency of the succeeded requests, for a
+	// Prometheus summary.
+	LatencySum time.Duration `json:"-"`
+	LastError  string        `json:"last_error,omitempty"`
 }
 
 // Progress returns the run's state; zero before Run.
 func (r *Runner) Progress() Progress {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p := Progress{Kind: "progress", Counts: r.counts, InFlight: r.inFlight, LatencySeconds: r.latency.quantiles(), LastError: r.lastError}
+	p := Progress{Kind: "progress", Counts: r.counts, InFlight: r.inFlight, LatencySeconds: r.latency.quantiles(),
+		LatencySum: r.latency.sum, LastError: r.lastError}
 	if r.started {
 		elapsed := r.clock.Since(r.start)
 		p.ElapsedSeconds = elapsed.Seconds()

@@ -114,6 +114,9 @@ loop:
 		case <-ctx.Done():
 			interrupted = true
 			elapsed = r.clock.Since(start)
+			if finite {
+				elapsed = min(elapsed, end)
+			}
 			break loop
 		case <-ticker.C():
 			if progress != nil {
