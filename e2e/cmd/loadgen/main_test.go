@@ -68,7 +68,7 @@ func args(target string, extra ...string) []string {
 		"-progress-interval", "100ms", "-metrics-listen", "127.0.0.1:0"}, extra...)
 }
 
-var ignoreTimes = cmpopts.IgnoreFields(loadgen.Summary{}, "DurationSeconds", "OfferedRPS", "AchievedRPS", "LatencySeconds", "LastError")
+var ignoreTimes = cmpopts.IgnoreFields(loadgen.Summary{}, "DurationSeconds", "WallSeconds", "OfferedRPS", "AchievedRPS", "LatencySeconds", "LastError")
 
 func TestRun(t *testing.T) {
 	getenv := func(string) string { return "" }

@@ -64,10 +64,13 @@ type Summary struct {
 	// Repeat is the number of plays of the profile; 0 is forever.
 	Repeat int `json:"repeat"`
 	// DurationSeconds is the time from the start to the end of the schedule,
-	// or to the stop.
+	// or to the stop; WallSeconds the time to the last answer, after the
+	// requests in flight at the end drained.
 	DurationSeconds float64 `json:"duration_seconds"`
-	// OfferedRPS is Scheduled and AchievedRPS Succeeded per second of
-	// DurationSeconds.
+	WallSeconds     float64 `json:"wall_seconds"`
+	// OfferedRPS is Scheduled per second of DurationSeconds, AchievedRPS
+	// Succeeded per second of WallSeconds: below OfferedRPS when the server
+	// could not keep up.
 	OfferedRPS  float64 `json:"offered_rps"`
 	AchievedRPS float64 `json:"achieved_rps"`
 	Counts
@@ -79,7 +82,7 @@ type Summary struct {
 	Interrupted bool `json:"interrupted"`
 }
 
-func (r *Runner) summary(elapsed time.Duration, interrupted bool) Summary {
+func (r *Runner) summary(elapsed, wall time.Duration, interrupted bool) Summary {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := Summary{
@@ -87,6 +90,7 @@ func (r *Runner) summary(elapsed time.Duration, interrupted bool) Summary {
 		Profile:          r.schedule.Profile.String(),
 		Repeat:           r.schedule.Repeat,
 		DurationSeconds:  elapsed.Seconds(),
+		WallSeconds:      wall.Seconds(),
 		Counts:           r.counts,
 		ErrorRatePercent: r.counts.ErrorRatePercent(),
 		LatencySeconds:   r.latency.quantiles(),
@@ -95,7 +99,9 @@ func (r *Runner) summary(elapsed time.Duration, interrupted bool) Summary {
 	}
 	if elapsed > 0 {
 		s.OfferedRPS = float64(r.counts.Scheduled) / elapsed.Seconds()
-		s.AchievedRPS = float64(r.counts.Succeeded) / elapsed.Seconds()
+	}
+	if wall > 0 {
+		s.AchievedRPS = float64(r.counts.Succeeded) / wall.Seconds()
 	}
 	return s
 }

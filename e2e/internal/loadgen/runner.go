@@ -140,7 +140,7 @@ loop:
 		}
 	}
 	wg.Wait()
-	return r.summary(elapsed, interrupted)
+	return r.summary(elapsed, r.clock.Since(start), interrupted)
 }
 
 // send counts an arrival and sends it, unless MaxOutstanding requests are in

@@ -128,7 +128,7 @@ func TestRunAgainstServer(t *testing.T) {
 	h.clk.Step(500 * time.Millisecond)
 	got := <-h.summary
 	want := Summary{
-		Kind: "summary", Profile: "hold:10:1s", Repeat: 1, DurationSeconds: 1,
+		Kind: "summary", Profile: "hold:10:1s", Repeat: 1, DurationSeconds: 1, WallSeconds: 1,
 		OfferedRPS: 10, AchievedRPS: 8,
 		Counts:           Counts{Scheduled: 10, Sent: 10, Succeeded: 8, Failed: 2},
 		ErrorRatePercent: 20,
@@ -149,7 +149,9 @@ func TestRunAgainstServer(t *testing.T) {
 }
 
 // TestRunSkipsAtMaxOutstanding stalls the server: once MaxOutstanding
-// requests are in flight, the arrivals due are skipped, not queued.
+// requests are in flight, the arrivals due are skipped, not queued; the
+// run ends when the stalled requests are answered, a second after the
+// schedule, which halves the achieved rate.
 func TestRunSkipsAtMaxOutstanding(t *testing.T) {
 	srv := &fakeServer{hold: make(chan struct{})}
 	h := start(t, srv, "hold:10:1s", 1, 2)
@@ -161,12 +163,13 @@ func TestRunSkipsAtMaxOutstanding(t *testing.T) {
 	if p.InFlight != 2 {
 		t.Errorf("in flight: %d, want 2", p.InFlight)
 	}
+	h.clk.Step(time.Millisecond) // the end of the schedule
+	h.clk.Step(time.Second)
 	close(srv.hold)
-	h.clk.Step(time.Millisecond)
 	got := <-h.summary
 	want := Summary{
-		Kind: "summary", Profile: "hold:10:1s", Repeat: 1, DurationSeconds: 1,
-		OfferedRPS: 10, AchievedRPS: 2,
+		Kind: "summary", Profile: "hold:10:1s", Repeat: 1, DurationSeconds: 1, WallSeconds: 2,
+		OfferedRPS: 10, AchievedRPS: 1,
 		Counts:           Counts{Scheduled: 10, Sent: 2, Skipped: 8, Succeeded: 2},
 		ErrorRatePercent: 80,
 	}
@@ -188,7 +191,7 @@ func TestRunStop(t *testing.T) {
 	h.cancel()
 	got := <-h.summary
 	want := Summary{
-		Kind: "summary", Profile: "hold:4:1s", Repeat: 0, DurationSeconds: 2.5,
+		Kind: "summary", Profile: "hold:4:1s", Repeat: 0, DurationSeconds: 2.5, WallSeconds: 2.5,
 		OfferedRPS:  4,
 		Counts:      Counts{Scheduled: 10, Sent: 10, Canceled: 10},
 		Interrupted: true,
