@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -195,11 +196,5 @@ func writeError(w http.ResponseWriter, status int, param, msg string) {
 }
 
 func errorType(status int) string {
-	var b []byte
-	for _, c := range http.StatusText(status) {
-		if c != ' ' {
-			b = append(b, byte(c))
-		}
-	}
-	return string(b) + "Error"
+	return strings.ReplaceAll(http.StatusText(status), " ", "") + "Error"
 }
