@@ -28,6 +28,7 @@ E2E_EXTRA_ENV    ?=
 # The images of feature 10 (scale-up on real metrics), written without Docker
 # by the image writer: the vLLM stub (e2e/cmd/vllmstub, static, FROM scratch)
 # and the Prometheus server of hack/mk/prometheus.mk. Both run as 65532.
+# The emulator and load generator images below are written the same way.
 E2E_IMAGES_DIR         := $(BIN)/images
 VLLMSTUB_BINARY        := $(BIN)/e2e/vllmstub
 VLLMSTUB_IMAGE         ?= localhost/wva-e2e/vllmstub:dev
@@ -35,6 +36,19 @@ VLLMSTUB_IMAGE_TAR     ?= $(E2E_IMAGES_DIR)/wva-e2e-vllmstub-dev.tar
 E2E_PROMETHEUS_IMAGE     ?= localhost/wva-e2e/prometheus:dev
 E2E_PROMETHEUS_IMAGE_TAR ?= $(E2E_IMAGES_DIR)/wva-e2e-prometheus-dev.tar
 VLLMSTUB_SOURCES := $(wildcard $(E2E_DIR)/cmd/vllmstub/*.go) $(E2E_DIR)/go.mod
+
+# The load-driven vLLM emulator (e2e/cmd/vllm-emulator) and the load
+# generator that drives it (e2e/cmd/loadgen), static, FROM scratch, 65532.
+EMULATOR_BINARY    := $(BIN)/e2e/vllm-emulator
+EMULATOR_IMAGE     ?= localhost/wva-e2e/vllm-emulator:dev
+EMULATOR_IMAGE_TAR ?= $(E2E_IMAGES_DIR)/wva-e2e-vllm-emulator-dev.tar
+EMULATOR_SOURCES   := $(wildcard $(E2E_DIR)/cmd/vllm-emulator/*.go $(E2E_DIR)/internal/emulator/*.go) \
+	$(E2E_DIR)/go.mod $(E2E_DIR)/go.sum
+LOADGEN_BINARY     := $(BIN)/e2e/loadgen
+LOADGEN_IMAGE      ?= localhost/wva-e2e/loadgen:dev
+LOADGEN_IMAGE_TAR  ?= $(E2E_IMAGES_DIR)/wva-e2e-loadgen-dev.tar
+LOADGEN_SOURCES    := $(wildcard $(E2E_DIR)/cmd/loadgen/*.go $(E2E_DIR)/internal/loadgen/*.go) \
+	$(E2E_DIR)/go.mod $(E2E_DIR)/go.sum
 
 # The suite's environment for a kind run with node image $(1), kind config
 # $(2) and provider $(3).
@@ -44,6 +58,8 @@ e2e_kind_env = E2E_MODE=kind \
 	E2E_CONTROLLER_IMAGE_TAR=$(CONTROLLER_IMAGE_TAR) \
 	E2E_VLLMSTUB_IMAGE=$(VLLMSTUB_IMAGE) E2E_VLLMSTUB_IMAGE_TAR=$(VLLMSTUB_IMAGE_TAR) \
 	E2E_PROMETHEUS_IMAGE=$(E2E_PROMETHEUS_IMAGE) E2E_PROMETHEUS_IMAGE_TAR=$(E2E_PROMETHEUS_IMAGE_TAR) \
+	E2E_EMULATOR_IMAGE=$(EMULATOR_IMAGE) E2E_EMULATOR_IMAGE_TAR=$(EMULATOR_IMAGE_TAR) \
+	E2E_LOADGEN_IMAGE=$(LOADGEN_IMAGE) E2E_LOADGEN_IMAGE_TAR=$(LOADGEN_IMAGE_TAR) \
 	KIND_EXPERIMENTAL_PROVIDER=$(3) $(if $(filter podman,$(3)),CONTAINERS_CONF=$(CONTAINERS_CONF)) \
 	$(E2E_EXTRA_ENV)
 
@@ -61,16 +77,35 @@ e2e: image e2e-images $(KIND) ## Run the e2e suite with Docker and the published
 		$(GO) test -tags e2e $(E2E_GOTESTFLAGS) ./...
 
 .PHONY: e2e-images
-e2e-images: $(VLLMSTUB_IMAGE_TAR) $(E2E_PROMETHEUS_IMAGE_TAR) ## Write the vLLM stub and Prometheus image tarballs of feature 10 to bin/images/.
+e2e-images: $(VLLMSTUB_IMAGE_TAR) $(E2E_PROMETHEUS_IMAGE_TAR) $(EMULATOR_IMAGE_TAR) $(LOADGEN_IMAGE_TAR) ## Write the e2e image tarballs (vLLM stub, Prometheus, vLLM emulator, load generator) to bin/images/.
+
+.PHONY: e2e-binaries
+e2e-binaries: $(VLLMSTUB_BINARY) $(EMULATOR_BINARY) $(LOADGEN_BINARY) ## Build the e2e suite's static binaries (vLLM stub, vLLM emulator, load generator) to bin/e2e/.
 
 $(VLLMSTUB_BINARY): $(VLLMSTUB_SOURCES)
 	cd $(E2E_DIR) && CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $@ ./cmd/vllmstub
+
+$(EMULATOR_BINARY): $(EMULATOR_SOURCES)
+	cd $(E2E_DIR) && CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $@ ./cmd/vllm-emulator
+
+$(LOADGEN_BINARY): $(LOADGEN_SOURCES)
+	cd $(E2E_DIR) && CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $@ ./cmd/loadgen
 
 .SECONDEXPANSION:
 $(VLLMSTUB_IMAGE_TAR): $(VLLMSTUB_BINARY) $$(IMAGEWRITER)
 	@mkdir -p $(dir $@)
 	$(IMAGEWRITER) image -tag $(VLLMSTUB_IMAGE) -o $@ -file $(VLLMSTUB_BINARY)=/vllmstub:0755 \
 		-entrypoint /vllmstub -user 65532:65532
+
+$(EMULATOR_IMAGE_TAR): $(EMULATOR_BINARY) $$(IMAGEWRITER)
+	@mkdir -p $(dir $@)
+	$(IMAGEWRITER) image -tag $(EMULATOR_IMAGE) -o $@ -file $(EMULATOR_BINARY)=/vllm-emulator:0755 \
+		-entrypoint /vllm-emulator -user 65532:65532
+
+$(LOADGEN_IMAGE_TAR): $(LOADGEN_BINARY) $$(IMAGEWRITER)
+	@mkdir -p $(dir $@)
+	$(IMAGEWRITER) image -tag $(LOADGEN_IMAGE) -o $@ -file $(LOADGEN_BINARY)=/loadgen:0755 \
+		-entrypoint /loadgen -user 65532:65532
 
 # The data directory is an emptyDir the feature mounts at /prometheus; the
 # configuration a ConfigMap at /etc/prometheus.
