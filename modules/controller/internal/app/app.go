@@ -125,8 +125,18 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	if o.Actuation == options.ActuationMetrics {
 		actuator = actuation.MetricsOnly{}
 	}
-	r := controller.NewVariantAutoscalingReconciler(controller.Dependencies{
+	configLog := mgr.GetLogger().WithName("capacity-config")
+	// The ConfigMap watch runs on every replica, leader or not, so that a
+	// standby's Store is current when it takes over.
+	reloader := &config.Reloader{
+		Key: key, Store: store, Informers: mgr.GetCache(), Metrics: tel, Clock: s.Clock, Log: configLog,
+	}
+	if err := mgr.Add(reloader); err != nil {
+		return nil, fmt.Errorf("adding the ConfigMap watch: %w", err)
+	}
+	err = controller.SetupWithManager(mgr, controller.Dependencies{
 		Client:        mgr.GetClient(),
+		APIReader:     mgr.GetAPIReader(),
 		Store:         store,
 		Metrics:       source,
 		Actuator:      actuator,
@@ -135,16 +145,17 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 		Clock:         s.Clock,
 		Interval:      o.ReconcileInterval,
 		Stabilization: o.ScaleDownStabilization,
-		ConfigMapHandler: &config.ReloadHandler{
-			Key: key, Store: store, Lister: mgr.GetCache(), Metrics: tel, Clock: s.Clock,
-			Log: mgr.GetLogger().WithName("capacity-config"),
+		Timing: controller.Timing{
+			StartupGrace: o.StartupGracePeriod,
+			Settle:       o.SettlePeriod(),
 		},
+		Reloader:                reloader,
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 	})
-	if err := r.SetupWithManager(mgr); err != nil {
-		return nil, fmt.Errorf("setting up the VariantAutoscaling controller: %w", err)
+	if err != nil {
+		return nil, err
 	}
-	loader.Load(ctx, mgr.GetLogger().WithName("capacity-config"))
+	loader.Load(ctx, configLog)
 	return mgr, nil
 }
 
@@ -175,14 +186,15 @@ func cacheOptions(key types.NamespacedName) cache.Options {
 	}}
 }
 
-// slimPod keeps the fields podsOf reads: name, namespace, labels, deletion
-// timestamp and phase. A pod's spec and status are otherwise large.
+// slimPod keeps the fields the model controller reads: name, namespace,
+// labels, creation and deletion timestamps, phase and the Ready condition. A
+// pod's spec and status are otherwise large.
 func slimPod(obj any) (any, error) {
 	pod, ok := obj.(*corev1.Pod)
 	if !ok {
 		return obj, nil
 	}
-	return &corev1.Pod{
+	slim := &corev1.Pod{
 		TypeMeta: pod.TypeMeta,
 		ObjectMeta: metav1.ObjectMeta{
 			Name:              pod.Name,
@@ -190,10 +202,17 @@ func slimPod(obj any) (any, error) {
 			UID:               pod.UID,
 			ResourceVersion:   pod.ResourceVersion,
 			Labels:            pod.Labels,
+			CreationTimestamp: pod.CreationTimestamp,
 			DeletionTimestamp: pod.DeletionTimestamp,
 		},
 		Status: corev1.PodStatus{Phase: pod.Status.Phase},
-	}, nil
+	}
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			slim.Status.Conditions = []corev1.PodCondition{{Type: c.Type, Status: c.Status, LastTransitionTime: c.LastTransitionTime}}
+		}
+	}
+	return slim, nil
 }
 
 func metricsOptions(o options.Options) metricsserver.Options {

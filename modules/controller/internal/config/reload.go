@@ -2,109 +2,187 @@ package config
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+	crcache "sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
-	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/capacity"
 	"github.com/wva-project/wva/modules/controller/internal/logging"
 	"github.com/wva-project/wva/modules/controller/internal/telemetry"
 )
 
-// ReloadHandler is the event handler of the ConfigMap watch on the
-// VariantAutoscaling controller. It parses the ConfigMap the event delivers
-// (no API call), swaps the Store, and adds every VariantAutoscaling, listed
-// from the cache, to the controller's queue, so that each one writes the new
-// configuration to its status.
-type ReloadHandler struct {
-	Key     types.NamespacedName
-	Store   *capacity.Store
-	Lister  client.Reader // the manager's cache
-	Metrics *telemetry.Metrics
-	Clock   clock.PassiveClock
-	Log     logr.Logger
+// InformerSource gives the informer of a kind; the manager's cache is one.
+type InformerSource interface {
+	GetInformer(ctx context.Context, obj client.Object, opts ...crcache.InformerGetOption) (crcache.Informer, error)
 }
 
-var _ handler.EventHandler = (*ReloadHandler)(nil)
+// Subscriber is called after every change of the Store, with the context of
+// the reload; it enqueues the work the change causes and returns how many
+// VariantAutoscalings that work covers.
+type Subscriber func(ctx context.Context) int
 
-// Create implements handler.EventHandler.
-func (h *ReloadHandler) Create(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-	h.reload(ctx, e.Object, q)
+// Reloader keeps the Store in step with the ConfigMap. It handles the events
+// of the manager's ConfigMap informer (which the cache scopes to the one
+// ConfigMap): it parses the object the event delivers (no API call), swaps
+// the Store, logs the spec's lines and calls its subscribers, so that every
+// VariantAutoscaling is reconciled with the new configuration.
+//
+// As a manager.Runnable it does not need leader election: a standby replica
+// keeps its Store current too, so that after a failover it applies the latest
+// configuration at once. Subscribers are the controllers' sources, which
+// start only on the leader; on a standby the change is stored and nothing is
+// enqueued.
+type Reloader struct {
+	Key       types.NamespacedName
+	Store     *capacity.Store
+	Informers InformerSource // the manager's cache
+	Metrics   *telemetry.Metrics
+	Clock     clock.PassiveClock
+	Log       logr.Logger
+
+	mu          sync.Mutex
+	ctx         context.Context // of Start: the lifetime of the subscribers' work
+	subscribers []Subscriber
 }
 
-// Update implements handler.EventHandler.
-func (h *ReloadHandler) Update(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-	h.reload(ctx, e.ObjectNew, q)
+var (
+	_ manager.Runnable               = (*Reloader)(nil)
+	_ manager.LeaderElectionRunnable = (*Reloader)(nil)
+)
+
+// NeedLeaderElection implements manager.LeaderElectionRunnable: the Store is
+// kept current on every replica.
+func (r *Reloader) NeedLeaderElection() bool { return false }
+
+// Start implements manager.Runnable: it registers the handler on the
+// ConfigMap informer and runs until ctx is done. The informer replays the
+// object it holds on registration; a replay of the version the startup read
+// stored changes nothing.
+func (r *Reloader) Start(ctx context.Context) error {
+	informer, reg, err := r.register(ctx)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	if err := informer.RemoveEventHandler(reg); err != nil {
+		r.Log.V(1).Info("Removing the ConfigMap event handler failed", "error", err.Error())
+	}
+	return nil
 }
 
-// Delete implements handler.EventHandler: back to the built-in defaults.
-func (h *ReloadHandler) Delete(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-	if !h.isConfigMap(e.Object) {
+// register adds the handler to the ConfigMap informer.
+func (r *Reloader) register(ctx context.Context) (crcache.Informer, toolscache.ResourceEventHandlerRegistration, error) {
+	r.mu.Lock()
+	r.ctx = ctx
+	r.mu.Unlock()
+	informer, err := r.Informers.GetInformer(ctx, &corev1.ConfigMap{})
+	if err != nil {
+		return nil, nil, fmt.Errorf("getting the ConfigMap informer: %w", err)
+	}
+	reg, err := informer.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { r.OnChange(obj) },
+		UpdateFunc: func(_, obj any) { r.OnChange(obj) },
+		DeleteFunc: r.OnDelete,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("watching ConfigMap %s: %w", r.Key, err)
+	}
+	return informer, reg, nil
+}
+
+// Subscribe adds s to the functions called after every change.
+func (r *Reloader) Subscribe(s Subscriber) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.subscribers = append(r.subscribers, s)
+}
+
+// Source returns a controller source that, once its controller starts,
+// subscribes enqueue with the controller's queue: every configuration change
+// then adds the requests enqueue chooses.
+func Source[T comparable](r *Reloader, enqueue func(ctx context.Context, q workqueue.TypedRateLimitingInterface[T]) int) source.TypedSource[T] {
+	return source.TypedFunc[T](func(_ context.Context, q workqueue.TypedRateLimitingInterface[T]) error {
+		r.Subscribe(func(ctx context.Context) int { return enqueue(ctx, q) })
+		return nil
+	})
+}
+
+// OnChange handles an added or updated ConfigMap.
+func (r *Reloader) OnChange(obj any) {
+	cm, ok := obj.(*corev1.ConfigMap)
+	if !ok || !r.isConfigMap(cm) {
 		return
 	}
-	start := h.Clock.Now()
-	h.Store.Replace(capacity.Builtin())
-	h.Metrics.ConfigLoaded(telemetry.ResultDeleted, 0, 0)
-	logging.Warn(h.Log, MsgDeleted, "configmap", h.Key.Name, "namespace", h.Key.Namespace)
-	h.enqueueAll(ctx, q, start)
+	start := r.Clock.Now()
+	// The informer's initial list and its periodic resyncs deliver the
+	// version the cache already holds (read at startup): nothing changed.
+	if cm.ResourceVersion != "" && cm.ResourceVersion == r.Store.Load().Version() {
+		r.Log.V(1).Info(MsgUnchanged, "configmap", r.Key.Name, "namespace", r.Key.Namespace,
+			"resourceVersion", cm.ResourceVersion)
+		return
+	}
+	r.Log.Info(MsgChanged, "configmap", r.Key.Name, "namespace", r.Key.Namespace,
+		"resourceVersion", cm.ResourceVersion)
+	snap := capacity.Parse(cm.Data, cm.ResourceVersion)
+	r.Store.Replace(snap)
+	r.Metrics.ConfigLoaded(telemetry.ResultLoaded, snap.Entries(), len(snap.Errors()))
+	r.Log.Info(MsgCacheUpdated, "entries", snap.Entries(), "has_default", snap.HasDefault())
+	reportProblems(r.Log, snap)
+	r.notify(start)
 }
 
-// Generic implements handler.EventHandler; the ConfigMap watch has no
-// generic events.
-func (h *ReloadHandler) Generic(context.Context, event.GenericEvent, workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+// OnDelete handles a deleted ConfigMap: back to the built-in defaults.
+func (r *Reloader) OnDelete(obj any) {
+	if tombstone, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
+		obj = tombstone.Obj
+	}
+	cm, ok := obj.(*corev1.ConfigMap)
+	if !ok || !r.isConfigMap(cm) {
+		return
+	}
+	start := r.Clock.Now()
+	r.Store.Replace(capacity.Builtin())
+	r.Metrics.ConfigLoaded(telemetry.ResultDeleted, 0, 0)
+	logging.Warn(r.Log, MsgDeleted, "configmap", r.Key.Name, "namespace", r.Key.Namespace)
+	r.notify(start)
 }
 
 // isConfigMap matches the watched ConfigMap by namespace and name. The cache
 // holds no other ConfigMap; the check keeps the handler correct on its own.
 // (It cannot test the GVK: typed objects from the cache have an empty one.)
-func (h *ReloadHandler) isConfigMap(obj client.Object) bool {
-	_, ok := obj.(*corev1.ConfigMap)
-	return ok && obj.GetNamespace() == h.Key.Namespace && obj.GetName() == h.Key.Name
+func (r *Reloader) isConfigMap(cm *corev1.ConfigMap) bool {
+	return cm.Namespace == r.Key.Namespace && cm.Name == r.Key.Name
 }
 
-func (h *ReloadHandler) reload(ctx context.Context, obj client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-	if !h.isConfigMap(obj) {
+// notify calls the subscribers and logs the spec's trigger line with the
+// number of VariantAutoscalings enqueued. Without subscribers (a standby
+// replica) there is nothing to enqueue.
+func (r *Reloader) notify(start time.Time) {
+	r.mu.Lock()
+	ctx, subscribers := r.ctx, r.subscribers
+	r.mu.Unlock()
+	if len(subscribers) == 0 {
+		r.Log.V(1).Info(MsgStandby)
 		return
 	}
-	start := h.Clock.Now()
-	cm := obj.(*corev1.ConfigMap)
-	// The informer's initial list and its periodic resyncs deliver the
-	// version the cache already holds (read at startup): nothing changed.
-	if cm.ResourceVersion != "" && cm.ResourceVersion == h.Store.Load().Version() {
-		h.Log.V(1).Info(MsgUnchanged, "configmap", h.Key.Name, "namespace", h.Key.Namespace,
-			"resourceVersion", cm.ResourceVersion)
-		return
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	h.Log.Info(MsgChanged, "configmap", h.Key.Name, "namespace", h.Key.Namespace,
-		"resourceVersion", cm.ResourceVersion)
-	snap := capacity.Parse(cm.Data, cm.ResourceVersion)
-	h.Store.Replace(snap)
-	h.Metrics.ConfigLoaded(telemetry.ResultLoaded, snap.Entries(), len(snap.Errors()))
-	h.Log.Info(MsgCacheUpdated, "entries", snap.Entries(), "has_default", snap.HasDefault())
-	reportProblems(h.Log, snap)
-	h.enqueueAll(ctx, q, start)
-}
-
-// enqueueAll adds every VariantAutoscaling in the cache to the queue.
-func (h *ReloadHandler) enqueueAll(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request], start time.Time) {
-	list := &v1alpha1.VariantAutoscalingList{}
-	// Only the keys are read: no need to deep-copy every object in the cache.
-	if err := h.Lister.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
-		h.Log.Error(err, MsgListFailed)
-		return
+	count := 0
+	for _, s := range subscribers {
+		count = max(count, s(ctx))
 	}
-	for i := range list.Items {
-		q.Add(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
-	}
-	h.Metrics.Enqueued(h.Clock.Since(start))
-	h.Log.Info(MsgTriggerAll, "count", len(list.Items))
+	r.Metrics.Enqueued(r.Clock.Since(start))
+	r.Log.Info(MsgTriggerAll, "count", count)
 }

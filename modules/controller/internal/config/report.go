@@ -26,6 +26,7 @@ const (
 	MsgDeleted      = "Capacity scaling ConfigMap deleted, using hardcoded defaults"
 	MsgUnchanged    = "Capacity scaling ConfigMap event carries the cached resourceVersion, cache kept"
 	MsgListFailed   = "Failed to list VariantAutoscaling resources after ConfigMap change"
+	MsgStandby      = "Capacity scaling config cache updated on a standby replica; the leader reconciles"
 )
 
 // reportProblems logs what parsing a ConfigMap found wrong: one WARN per

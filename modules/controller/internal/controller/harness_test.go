@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"testing"
@@ -24,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/capacity"
@@ -37,6 +39,8 @@ const (
 	model    = "ibm/granite-13b"
 	interval = 30 * time.Second
 	window   = 5 * time.Minute
+	grace    = 5 * time.Minute
+	settle   = time.Minute
 )
 
 var start = time.Date(2025, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -47,6 +51,7 @@ type scales struct {
 	mu      sync.Mutex
 	byName  map[string]*autoscalingv1.Scale // "namespace/name"
 	updates []string                        // "namespace/name=replicas"
+	gets    int
 	getErr  error
 	updErr  error
 }
@@ -66,6 +71,7 @@ func (s *scales) funcs() interceptor.Funcs {
 		SubResourceGet: func(_ context.Context, _ client.Client, sub string, obj, out client.Object, _ ...client.SubResourceGetOption) error {
 			s.mu.Lock()
 			defer s.mu.Unlock()
+			s.gets++
 			if s.getErr != nil {
 				return s.getErr
 			}
@@ -75,7 +81,10 @@ func (s *scales) funcs() interceptor.Funcs {
 			}
 			return toUnstructured(sc, out.(*unstructured.Unstructured))
 		},
-		SubResourceUpdate: func(_ context.Context, _ client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+			if sub != "scale" {
+				return c.SubResource(sub).Update(ctx, obj, opts...)
+			}
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			if s.updErr != nil {
@@ -112,18 +121,32 @@ type harness struct {
 	client    client.Client
 	scales    *scales
 	store     *capacity.Store
-	source    *metricsource.Static
+	source    *countingSource
 	clock     *clocktesting.FakeClock
 	recorder  *events.FakeRecorder
 	telemetry *telemetry.Metrics
-	r         *VariantAutoscalingReconciler
+	va        *VariantAutoscalingReconciler
+	model     *ModelReconciler
 	patches   int
+	conflicts int // status patches still to fail with a conflict
 }
 
 type harnessOpts struct {
 	noSource bool
 	metrics  bool // metrics-only actuation
 	objects  []client.Object
+	source   metricsource.Source // replaces the Static source
+}
+
+// countingSource counts the calls of the source it wraps.
+type countingSource struct {
+	metricsource.Source
+	calls int
+}
+
+func (c *countingSource) ModelMetrics(ctx context.Context, namespace, modelID string) (map[string]capacity.ReplicaMetrics, error) {
+	c.calls++
+	return c.Source.ModelMetrics(ctx, namespace, modelID)
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -135,17 +158,22 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	if err := v1alpha1.AddToScheme(s); err != nil {
 		t.Fatal(err)
 	}
+	static := &metricsource.Static{Metrics: map[string]capacity.ReplicaMetrics{}}
 	h := &harness{
 		t:        t,
 		scales:   &scales{byName: map[string]*autoscalingv1.Scale{}},
 		store:    capacity.NewStore(capacity.Parse(map[string]string{"default": "kvCacheThreshold: 0.80\n"}, "7")),
-		source:   &metricsource.Static{Metrics: map[string]capacity.ReplicaMetrics{}},
+		source:   &countingSource{Source: static},
 		clock:    clocktesting.NewFakeClock(start),
 		recorder: events.NewFakeRecorder(100),
 	}
 	funcs := h.scales.funcs()
 	funcs.SubResourcePatch = func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
 		h.patches++
+		if h.conflicts > 0 {
+			h.conflicts--
+			return apierrors.NewConflict(v1alpha1.GroupVersion.WithResource("variantautoscalings").GroupResource(), obj.GetName(), errors.New("stale"))
+		}
 		return c.SubResource(sub).Patch(ctx, obj, p, opts...)
 	}
 	h.client = fake.NewClientBuilder().WithScheme(s).
@@ -166,11 +194,16 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	d := Dependencies{
 		Client: h.client, Store: h.store, Metrics: h.source, Actuator: actuator, Recorder: h.recorder,
 		Telemetry: tel, Clock: h.clock, Interval: interval, Stabilization: window,
+		Timing: Timing{StartupGrace: grace, Settle: settle},
 	}
-	if o.noSource {
+	switch {
+	case o.noSource:
 		d.Metrics = nil
+	case o.source != nil:
+		d.Metrics = o.source
 	}
-	h.r = NewVariantAutoscalingReconciler(d)
+	h.va = NewVariantAutoscalingReconciler(d)
+	h.model = NewModelReconciler(d)
 	return h
 }
 
@@ -189,25 +222,85 @@ func variant(name, cost string, minReplicas int32, maxReplicas *int32) *v1alpha1
 	}
 }
 
+// pod is a pod of target that has been Ready for an hour.
 func pod(target string, i int) *corev1.Pod {
+	p := pendingPod(target, i, start.Add(-time.Hour))
+	p.Status.Phase = corev1.PodRunning
+	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue,
+		LastTransitionTime: metav1.NewTime(start.Add(-time.Hour))}}
+	return p
+}
+
+// pendingPod is a pod of target created at created and not Ready yet.
+func pendingPod(target string, i int, created time.Time) *corev1.Pod {
 	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: target + "-" + fmtInt(int32(i)), Labels: map[string]string{"app": target}},
-		Status:     corev1.PodStatus{Phase: corev1.PodRunning},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: target + "-" + fmtInt(int32(i)), Labels: map[string]string{"app": target},
+			CreationTimestamp: metav1.NewTime(created)},
+		Status: corev1.PodStatus{Phase: corev1.PodPending},
+	}
+}
+
+// markReady makes a pod Ready at the harness's current time.
+func (h *harness) markReady(name string) {
+	h.t.Helper()
+	p := &corev1.Pod{}
+	if err := h.client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, p); err != nil {
+		h.t.Fatal(err)
+	}
+	p.Status.Phase = corev1.PodRunning
+	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(h.clock.Now())}}
+	if err := h.client.Status().Update(context.Background(), p); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// addPod creates a pod.
+func (h *harness) addPod(p *corev1.Pod) {
+	h.t.Helper()
+	if err := h.client.Create(context.Background(), p); err != nil {
+		h.t.Fatal(err)
 	}
 }
 
 // metrics sets the metrics of a pod.
 func (h *harness) metrics(pod string, kv, queue float64) {
-	h.source.Metrics[ns+"/"+pod] = capacity.ReplicaMetrics{KvCacheUsage: kv, HasKvCacheUsage: true, QueueLength: queue, HasQueueLength: true}
+	h.source.Source.(*metricsource.Static).Set(ns, pod, capacity.ReplicaMetrics{KvCacheUsage: kv, HasKvCacheUsage: true, QueueLength: queue, HasQueueLength: true})
 }
 
+// reconcile runs the VariantAutoscaling controller (configuration status).
 func (h *harness) reconcile(ctx context.Context, name string) ctrl.Result {
 	h.t.Helper()
-	res, err := h.r.Reconcile(ctx, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}})
+	res, err := h.va.Reconcile(ctx, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}})
 	if err != nil {
 		h.t.Fatalf("Reconcile(%s): %v", name, err)
 	}
 	return res
+}
+
+// pass runs one pass of the model controller over the harness's model.
+func (h *harness) pass(ctx context.Context) reconcile.Result {
+	h.t.Helper()
+	res, err := h.model.Reconcile(ctx, ModelKey{Namespace: ns, ModelID: model})
+	if err != nil {
+		h.t.Fatalf("model pass: %v", err)
+	}
+	return res
+}
+
+// replicas returns the harness's Deployment replicas, as /scale has them.
+func (h *harness) replicas(name string) int32 {
+	h.scales.mu.Lock()
+	defer h.scales.mu.Unlock()
+	return h.scales.byName[ns+"/"+name].Spec.Replicas
+}
+
+// setReplicas changes a Deployment's replicas as another writer (an HPA) would.
+func (h *harness) setReplicas(name string, replicas int32) {
+	h.scales.mu.Lock()
+	defer h.scales.mu.Unlock()
+	sc := h.scales.byName[ns+"/"+name]
+	sc.Spec.Replicas = replicas
+	sc.ResourceVersion += "1"
 }
 
 func (h *harness) get(name string) *v1alpha1.VariantAutoscaling {

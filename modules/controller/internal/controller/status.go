@@ -1,11 +1,15 @@
 package controller
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/capacity"
@@ -20,10 +24,45 @@ const (
 	ReasonTargetNotResolved = "TargetNotResolved"
 )
 
+// patchStatus applies mutate to va's status and patches what changed. Two
+// controllers write a VariantAutoscaling's status, each its own fields and
+// conditions (the VariantAutoscaling controller appliedConfig and
+// ConfigResolved, the model controller the rest), so the patch carries the
+// resourceVersion it was computed from: a patch based on a stale copy fails
+// with a conflict instead of reverting the other controller's conditions.
+// On a conflict the object is read afresh and mutate applied to it once
+// more; a second conflict is returned, for a rate-limited retry. A
+// VariantAutoscaling deleted meanwhile is not an error.
+func patchStatus(ctx context.Context, c client.Client, reader client.Reader, va *v1alpha1.VariantAutoscaling, mutate func(*v1alpha1.VariantAutoscaling)) error {
+	err := patchOnce(ctx, c, va, mutate)
+	if apierrors.IsConflict(err) {
+		fresh := &v1alpha1.VariantAutoscaling{}
+		if err = reader.Get(ctx, client.ObjectKeyFromObject(va), fresh); err == nil {
+			err = patchOnce(ctx, c, fresh, mutate)
+		}
+	}
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("patching status of VariantAutoscaling %s/%s: %w", va.Namespace, va.Name, err)
+	}
+	return nil
+}
+
+func patchOnce(ctx context.Context, c client.Client, va *v1alpha1.VariantAutoscaling, mutate func(*v1alpha1.VariantAutoscaling)) error {
+	original := va.DeepCopy()
+	mutate(va)
+	if equality.Semantic.DeepEqual(original.Status, va.Status) {
+		return nil
+	}
+	return c.Status().Patch(ctx, va, client.MergeFromWithOptions(original, client.MergeFromWithOptimisticLock{}))
+}
+
 // decimal formats a fraction or average for status (decimal string, two places).
 func decimal(f float64) string { return fmt.Sprintf("%.2f", f) }
 
-// appliedConfig is the status record of the configuration a reconcile used.
+// appliedConfig is the status record of the configuration a variant uses.
 func appliedConfig(cfg capacity.CapacityScalingConfig, src capacity.Source, version string) *v1alpha1.AppliedCapacityConfig {
 	return &v1alpha1.AppliedCapacityConfig{
 		KvCacheThreshold:         decimal(cfg.KvCacheThreshold),
@@ -57,7 +96,7 @@ func configCondition(src capacity.Source, version string) metav1.Condition {
 
 // analysisStatus records the model's analysis and this variant's decision.
 // The time only moves when the content changes, so that a steady state does
-// not rewrite status on every reconcile.
+// not rewrite status on every pass.
 func analysisStatus(prev *v1alpha1.CapacityAnalysis, a capacity.Analysis, decision capacity.Direction, reason string, now metav1.Time) *v1alpha1.CapacityAnalysis {
 	next := &v1alpha1.CapacityAnalysis{
 		Replicas:          int32(a.Replicas),

@@ -9,8 +9,10 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wva-project/wva/modules/capacity"
@@ -58,24 +60,56 @@ func Query(metric, namespace, modelID string) string {
 		metric, strconv.Quote(namespace), strconv.Quote(modelID))
 }
 
-// ReplicaMetrics implements Source with two instant queries, one per metric.
-func (p *Prometheus) ReplicaMetrics(ctx context.Context, namespace, modelID string, pods []string) ([]capacity.ReplicaMetrics, error) {
-	kv, err := p.query(ctx, Query(MetricKvCacheUsage, namespace, modelID))
-	if err != nil {
+// ModelMetrics implements Source with two instant queries, one per metric,
+// run concurrently.
+func (p *Prometheus) ModelMetrics(ctx context.Context, namespace, modelID string) (map[string]capacity.ReplicaMetrics, error) {
+	var kv, queue map[string]float64
+	var kvErr, queueErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { kv, kvErr = p.query(ctx, Query(MetricKvCacheUsage, namespace, modelID)) })
+	queue, queueErr = p.query(ctx, Query(MetricQueueLength, namespace, modelID))
+	wg.Wait()
+	if err := errors.Join(kvErr, queueErr); err != nil {
 		return nil, err
 	}
-	queue, err := p.query(ctx, Query(MetricQueueLength, namespace, modelID))
-	if err != nil {
-		return nil, err
+	out := make(map[string]capacity.ReplicaMetrics, max(len(kv), len(queue)))
+	for pod, v := range kv {
+		m := out[pod]
+		m.Pod, m.KvCacheUsage, m.HasKvCacheUsage = pod, v, true
+		out[pod] = m
 	}
-	out := make([]capacity.ReplicaMetrics, len(pods))
-	for i, pod := range pods {
-		m := capacity.ReplicaMetrics{Pod: pod}
-		m.KvCacheUsage, m.HasKvCacheUsage = kv[pod]
-		m.QueueLength, m.HasQueueLength = queue[pod]
-		out[i] = m
+	for pod, v := range queue {
+		m := out[pod]
+		m.Pod, m.QueueLength, m.HasQueueLength = pod, v, true
+		out[pod] = m
 	}
 	return out, nil
+}
+
+var _ Explainer = (*Prometheus)(nil)
+
+// Queries implements Explainer.
+func (p *Prometheus) Queries(namespace, modelID string) []string {
+	return []string{Query(MetricKvCacheUsage, namespace, modelID), Query(MetricQueueLength, namespace, modelID)}
+}
+
+// ModelNames implements Explainer: the model_name values of the KV-cache
+// series in namespace.
+func (p *Prometheus) ModelNames(ctx context.Context, namespace string, limit int) ([]string, error) {
+	q := fmt.Sprintf("count by (model_name) (%s{namespace=%s})", MetricKvCacheUsage, strconv.Quote(namespace))
+	values, err := p.queryBy(ctx, q, "model_name")
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(values))
+	for name := range values {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if len(names) > limit {
+		names = names[:limit]
+	}
+	return names, nil
 }
 
 // APIError is an error the Prometheus API reported in its response body.
@@ -92,6 +126,11 @@ func (e *APIError) Error() string {
 // query runs one instant query and returns its value per pod label. Samples
 // that are NaN or infinite count as missing.
 func (p *Prometheus) query(ctx context.Context, promQL string) (map[string]float64, error) {
+	return p.queryBy(ctx, promQL, "pod")
+}
+
+// queryBy runs one instant query and returns its value per value of label.
+func (p *Prometheus) queryBy(ctx context.Context, promQL, label string) (map[string]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	form := url.Values{"query": {promQL}}
@@ -110,7 +149,7 @@ func (p *Prometheus) query(ctx context.Context, promQL string) (map[string]float
 	if err != nil {
 		return nil, fmt.Errorf("reading Prometheus response for %q: %w", promQL, err)
 	}
-	values, err := parseResponse(resp.StatusCode, body)
+	values, err := parseResponse(resp.StatusCode, body, label)
 	if err != nil {
 		return nil, fmt.Errorf("query %q: %w", promQL, err)
 	}
@@ -132,8 +171,9 @@ type vectorData struct {
 	} `json:"result"`
 }
 
-// parseResponse decodes an /api/v1/query response holding an instant vector.
-func parseResponse(statusCode int, body []byte) (map[string]float64, error) {
+// parseResponse decodes an /api/v1/query response holding an instant vector,
+// keyed by the value of label.
+func parseResponse(statusCode int, body []byte, label string) (map[string]float64, error) {
 	var resp apiResponse
 	if err := json.Unmarshal(body, &resp); err != nil {
 		if statusCode != http.StatusOK {
@@ -153,18 +193,18 @@ func parseResponse(statusCode int, body []byte) (map[string]float64, error) {
 	}
 	values := make(map[string]float64, len(data.Result))
 	for _, sample := range data.Result {
-		pod := sample.Metric["pod"]
-		if pod == "" {
+		key := sample.Metric[label]
+		if key == "" {
 			continue
 		}
 		v, err := sampleValue(sample.Value)
 		if err != nil {
-			return nil, fmt.Errorf("sample of pod %q: %w", pod, err)
+			return nil, fmt.Errorf("sample of %s %q: %w", label, key, err)
 		}
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}
-		values[pod] = v
+		values[key] = v
 	}
 	return values, nil
 }

@@ -125,9 +125,14 @@ func TestPrometheusReplicaMetrics(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got, err := source.ReplicaMetrics(t.Context(), tc.namespace, tc.modelID, tc.pods)
+			byPod, err := source.ModelMetrics(t.Context(), tc.namespace, tc.modelID)
 			if err != nil {
-				t.Fatalf("ReplicaMetrics(%q, %q, %q): %v", tc.namespace, tc.modelID, tc.pods, err)
+				t.Fatalf("ModelMetrics(%q, %q): %v", tc.namespace, tc.modelID, err)
+			}
+			got := make([]capacity.ReplicaMetrics, len(tc.pods))
+			for i, pod := range tc.pods {
+				got[i] = byPod[pod]
+				got[i].Pod = pod
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("ReplicaMetrics(%q, %q, %q): -want +got:\n%s", tc.namespace, tc.modelID, tc.pods, diff)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -97,24 +98,24 @@ func TestReplicaMetrics(t *testing.T) {
 		MetricQueueLength:  "num_requests_waiting.json",
 	}}
 	p := newSource(t, f)
-	got, err := p.ReplicaMetrics(context.Background(), "production", "ibm/granite-13b",
-		[]string{"granite-a-0", "granite-a-1", "granite-b-0", "granite-c-0"})
+	got, err := p.ModelMetrics(context.Background(), "production", "ibm/granite-13b")
 	if err != nil {
-		t.Fatalf("ReplicaMetrics: %v", err)
+		t.Fatalf("ModelMetrics: %v", err)
 	}
-	want := []capacity.ReplicaMetrics{
-		{Pod: "granite-a-0", KvCacheUsage: 0.85, HasKvCacheUsage: true, QueueLength: 7, HasQueueLength: true},
-		{Pod: "granite-a-1", KvCacheUsage: 0.25, HasKvCacheUsage: true}, // no queue sample
-		{Pod: "granite-b-0", QueueLength: 1, HasQueueLength: true},      // NaN KV sample
-		{Pod: "granite-c-0"}, // unknown to Prometheus
+	want := map[string]capacity.ReplicaMetrics{
+		"granite-a-0": {Pod: "granite-a-0", KvCacheUsage: 0.85, HasKvCacheUsage: true, QueueLength: 7, HasQueueLength: true},
+		"granite-a-1": {Pod: "granite-a-1", KvCacheUsage: 0.25, HasKvCacheUsage: true}, // no queue sample
+		"granite-b-0": {Pod: "granite-b-0", QueueLength: 1, HasQueueLength: true},      // NaN KV sample
+		// The fixture's series; the controller keeps the pods of its targets.
+		"other-model-pod": {Pod: "other-model-pod", QueueLength: 3, HasQueueLength: true},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("ReplicaMetrics: -want +got:\n%s", diff)
+		t.Errorf("ModelMetrics: -want +got:\n%s", diff)
 	}
-	wantQueries := []string{
-		Query(MetricKvCacheUsage, "production", "ibm/granite-13b"),
-		Query(MetricQueueLength, "production", "ibm/granite-13b"),
-	}
+	// The two queries run concurrently: their order is not fixed.
+	wantQueries := p.Queries("production", "ibm/granite-13b")
+	sort.Strings(wantQueries)
+	sort.Strings(f.queries)
 	if diff := cmp.Diff(wantQueries, f.queries); diff != "" {
 		t.Errorf("queries: -want +got:\n%s", diff)
 	}
@@ -140,9 +141,9 @@ func TestReplicaMetricsErrors(t *testing.T) {
 			f := &fixtureServer{t: t, status: tc.status, fixtures: map[string]string{
 				MetricKvCacheUsage: tc.fixture, MetricQueueLength: tc.fixture,
 			}}
-			_, err := newSource(t, f).ReplicaMetrics(context.Background(), "ns", "m", []string{"granite-a-0"})
+			_, err := newSource(t, f).ModelMetrics(context.Background(), "ns", "m")
 			if err == nil {
-				t.Fatal("ReplicaMetrics: no error")
+				t.Fatal("ModelMetrics: no error")
 			}
 			if tc.wantAPIErr != nil {
 				var apiErr *APIError
@@ -164,7 +165,7 @@ func TestReplicaMetricsHTTPErrorWithoutBody(t *testing.T) {
 	p := newSource(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "upstream down", http.StatusBadGateway)
 	}))
-	_, err := p.ReplicaMetrics(context.Background(), "ns", "m", []string{"p"})
+	_, err := p.ModelMetrics(context.Background(), "ns", "m")
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadGateway {
 		t.Errorf("error = %v, want an *APIError with HTTP 502", err)
@@ -185,7 +186,7 @@ func TestReplicaMetricsTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewPrometheus: %v", err)
 	}
-	_, err = p.ReplicaMetrics(context.Background(), "ns", "m", []string{"p"})
+	_, err = p.ModelMetrics(context.Background(), "ns", "m")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error = %v, want context.DeadlineExceeded", err)
 	}
@@ -195,12 +196,12 @@ func TestReplicaMetricsEmptyResult(t *testing.T) {
 	f := &fixtureServer{t: t, fixtures: map[string]string{
 		MetricKvCacheUsage: "empty.json", MetricQueueLength: "empty.json",
 	}}
-	got, err := newSource(t, f).ReplicaMetrics(context.Background(), "ns", "m", []string{"p"})
+	got, err := newSource(t, f).ModelMetrics(context.Background(), "ns", "m")
 	if err != nil {
-		t.Fatalf("ReplicaMetrics: %v", err)
+		t.Fatalf("ModelMetrics: %v", err)
 	}
-	if diff := cmp.Diff([]capacity.ReplicaMetrics{{Pod: "p"}}, got); diff != "" {
-		t.Errorf("ReplicaMetrics: -want +got:\n%s", diff)
+	if diff := cmp.Diff(map[string]capacity.ReplicaMetrics{}, got); diff != "" {
+		t.Errorf("ModelMetrics: -want +got:\n%s", diff)
 	}
 }
 
@@ -225,21 +226,46 @@ func TestNewPrometheusRejects(t *testing.T) {
 
 func TestStatic(t *testing.T) {
 	s := &Static{Metrics: map[string]capacity.ReplicaMetrics{
-		"ns/a": {KvCacheUsage: 0.5, HasKvCacheUsage: true, QueueLength: 1, HasQueueLength: true},
+		"ns/a":    {KvCacheUsage: 0.5, HasKvCacheUsage: true, QueueLength: 1, HasQueueLength: true},
+		"other/a": {KvCacheUsage: 0.9, HasKvCacheUsage: true},
 	}}
-	got, err := s.ReplicaMetrics(context.Background(), "ns", "m", []string{"a", "b"})
+	s.Set("ns", "b", capacity.ReplicaMetrics{QueueLength: 2, HasQueueLength: true})
+	got, err := s.ModelMetrics(context.Background(), "ns", "m")
 	if err != nil {
-		t.Fatalf("ReplicaMetrics: %v", err)
+		t.Fatalf("ModelMetrics: %v", err)
 	}
-	want := []capacity.ReplicaMetrics{
-		{Pod: "a", KvCacheUsage: 0.5, HasKvCacheUsage: true, QueueLength: 1, HasQueueLength: true},
-		{Pod: "b"},
+	want := map[string]capacity.ReplicaMetrics{
+		"a": {Pod: "a", KvCacheUsage: 0.5, HasKvCacheUsage: true, QueueLength: 1, HasQueueLength: true},
+		"b": {Pod: "b", QueueLength: 2, HasQueueLength: true},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("ReplicaMetrics: -want +got:\n%s", diff)
+		t.Errorf("ModelMetrics: -want +got:\n%s", diff)
 	}
-	s.Err = errors.New("down")
-	if _, err := s.ReplicaMetrics(context.Background(), "ns", "m", []string{"a"}); !errors.Is(err, s.Err) {
-		t.Errorf("error = %v, want %v", err, s.Err)
+	down := errors.New("down")
+	s.SetErr(down)
+	if _, err := s.ModelMetrics(context.Background(), "ns", "m"); !errors.Is(err, down) {
+		t.Errorf("error = %v, want %v", err, down)
+	}
+}
+
+func TestModelNames(t *testing.T) {
+	var asked string
+	p := newSource(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = r.FormValue("query")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[
+			{"metric":{"model_name":"meta/llama-70b"},"value":[1,"2"]},
+			{"metric":{"model_name":"ibm/granite-13b"},"value":[1,"1"]},
+			{"metric":{"model_name":"zz"},"value":[1,"1"]}]}}`))
+	}))
+	got, err := p.ModelNames(context.Background(), "lab", 2)
+	if err != nil {
+		t.Fatalf("ModelNames: %v", err)
+	}
+	if diff := cmp.Diff([]string{"ibm/granite-13b", "meta/llama-70b"}, got); diff != "" {
+		t.Errorf("ModelNames: -want +got:\n%s", diff)
+	}
+	if want := `count by (model_name) (vllm:kv_cache_usage_perc{namespace="lab"})`; asked != want {
+		t.Errorf("query = %q, want %q", asked, want)
 	}
 }

@@ -42,6 +42,8 @@ type Options struct {
 	PrometheusTimeout       time.Duration
 	ReconcileInterval       time.Duration
 	ScaleDownStabilization  time.Duration
+	StartupGracePeriod      time.Duration
+	MetricsScrapeInterval   time.Duration
 	Actuation               Actuation
 	MaxConcurrentReconciles int
 	KubeAPIQPS              float64
@@ -65,12 +67,18 @@ func Defaults(getenv func(string) string) Options {
 		PrometheusTimeout:       5 * time.Second,
 		ReconcileInterval:       30 * time.Second,
 		ScaleDownStabilization:  5 * time.Minute,
+		StartupGracePeriod:      5 * time.Minute,
+		MetricsScrapeInterval:   30 * time.Second,
 		Actuation:               ActuationScale,
 		MaxConcurrentReconciles: 4,
 		KubeAPIQPS:              50,
 		KubeAPIBurst:            100,
 	}
 }
+
+// SettlePeriod is how long a replica that became Ready still counts as in
+// flight: one scrape interval plus one reconcile interval.
+func (o Options) SettlePeriod() time.Duration { return o.MetricsScrapeInterval + o.ReconcileInterval }
 
 // Parse reads args (without the program name) over the defaults, then
 // validates the result. Errors name the offending flag and value; -h/--help
@@ -113,6 +121,12 @@ func (o *Options) bind(fs *flag.FlagSet) {
 		"How often every VariantAutoscaling is re-analysed.")
 	fs.DurationVar(&o.ScaleDownStabilization, "scale-down-stabilization", o.ScaleDownStabilization,
 		"How long scaling down must stay safe before a replica is removed (0 scales down at once).")
+	fs.DurationVar(&o.StartupGracePeriod, "startup-grace-period", o.StartupGracePeriod,
+		"How long a replica that is not Ready yet counts as starting: capacity in flight, which holds further scale-up of its model. "+
+			"After it, the replica counts as missing metrics (it blocks scale-down, never scale-up).")
+	fs.DurationVar(&o.MetricsScrapeInterval, "metrics-scrape-interval", o.MetricsScrapeInterval,
+		"How often Prometheus scrapes the model servers. A replica Ready for less than one scrape interval plus one "+
+			"--reconcile-interval is still capacity in flight: its metrics do not show its share of the load yet.")
 	fs.Var(&actuationValue{&o.Actuation}, "actuation",
 		"How decisions are applied: 'scale' writes the target's /scale subresource, 'metrics' only publishes wva_desired_replicas.")
 	fs.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles,
@@ -152,6 +166,12 @@ func (o *Options) Validate() error {
 	}
 	if o.ScaleDownStabilization < 0 {
 		bad("scale-down-stabilization", o.ScaleDownStabilization, "must not be negative")
+	}
+	if o.StartupGracePeriod < 0 {
+		bad("startup-grace-period", o.StartupGracePeriod, "must not be negative")
+	}
+	if o.MetricsScrapeInterval < 0 {
+		bad("metrics-scrape-interval", o.MetricsScrapeInterval, "must not be negative")
 	}
 	if o.Actuation != ActuationScale && o.Actuation != ActuationMetrics {
 		bad("actuation", o.Actuation, "must be one of scale, metrics")

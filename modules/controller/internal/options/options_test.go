@@ -40,6 +40,7 @@ func TestParse(t *testing.T) {
 				"--metrics-bind-address=:8080", "--metrics-secure=false", "--health-probe-bind-address=:9090",
 				"--leader-elect", "--capacity-config-name=cfg", "--prometheus-url=https://prom.example:9090/prefix",
 				"--prometheus-timeout=2s", "--reconcile-interval=10s", "--scale-down-stabilization=0s",
+				"--startup-grace-period=90s", "--metrics-scrape-interval=5s",
 				"--actuation=metrics", "--max-concurrent-reconciles=8", "--kube-api-qps=5", "--kube-api-burst=10",
 				"--kubeconfig=/tmp/kc",
 			},
@@ -48,6 +49,7 @@ func TestParse(t *testing.T) {
 				o.LeaderElect, o.ConfigMapName = true, "cfg"
 				o.PrometheusURL, o.PrometheusTimeout = "https://prom.example:9090/prefix", 2*time.Second
 				o.ReconcileInterval, o.ScaleDownStabilization = 10*time.Second, 0
+				o.StartupGracePeriod, o.MetricsScrapeInterval = 90*time.Second, 5*time.Second
 				o.Actuation, o.MaxConcurrentReconciles = ActuationMetrics, 8
 				o.KubeAPIQPS, o.KubeAPIBurst, o.Kubeconfig = 5, 10, "/tmp/kc"
 			},
@@ -74,7 +76,8 @@ func TestParseDefaults(t *testing.T) {
 		MetricsBindAddress: ":8443", MetricsSecure: true, HealthProbeBindAddress: ":8081",
 		ConfigMapName: "capacity-scaling-config", ConfigMapNamespace: "workload-variant-autoscaler-system",
 		PrometheusTimeout: 5 * time.Second, ReconcileInterval: 30 * time.Second,
-		ScaleDownStabilization: 5 * time.Minute, Actuation: ActuationScale,
+		ScaleDownStabilization: 5 * time.Minute, StartupGracePeriod: 5 * time.Minute, MetricsScrapeInterval: 30 * time.Second,
+		Actuation:               ActuationScale,
 		MaxConcurrentReconciles: 4, KubeAPIQPS: 50, KubeAPIBurst: 100,
 	}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Options{}, "Zap")); diff != "" {
@@ -90,20 +93,22 @@ func TestParseRejects(t *testing.T) {
 		wantFlag  string
 		wantValue string
 	}{
-		"unknown actuation":       {args: []string{"--actuation=hpa"}, wantFlag: "actuation", wantValue: `"hpa"`},
-		"unparsable interval":     {args: []string{"--reconcile-interval=soon"}, wantFlag: "reconcile-interval", wantValue: `"soon"`},
-		"zero interval":           {args: []string{"--reconcile-interval=0s"}, wantFlag: "--reconcile-interval", wantValue: `"0s"`},
-		"negative stabilization":  {args: []string{"--scale-down-stabilization=-1m"}, wantFlag: "--scale-down-stabilization", wantValue: `"-1m0s"`},
-		"relative prometheus url": {args: []string{"--prometheus-url=prometheus:9090"}, wantFlag: "--prometheus-url", wantValue: `"prometheus:9090"`},
-		"ftp prometheus url":      {args: []string{"--prometheus-url=ftp://prom"}, wantFlag: "--prometheus-url", wantValue: `"ftp://prom"`},
-		"zero prometheus timeout": {args: []string{"--prometheus-timeout=0s"}, wantFlag: "--prometheus-timeout", wantValue: `"0s"`},
-		"empty configmap name":    {args: []string{"--capacity-config-name="}, wantFlag: "--capacity-config-name", wantValue: `""`},
-		"empty namespace":         {args: []string{"--capacity-config-namespace="}, wantFlag: "--capacity-config-namespace", wantValue: `""`},
-		"zero concurrency":        {args: []string{"--max-concurrent-reconciles=0"}, wantFlag: "--max-concurrent-reconciles", wantValue: `"0"`},
-		"zero qps":                {args: []string{"--kube-api-qps=0"}, wantFlag: "--kube-api-qps", wantValue: `"0"`},
-		"zero burst":              {args: []string{"--kube-api-burst=0"}, wantFlag: "--kube-api-burst", wantValue: `"0"`},
-		"bad zap level":           {args: []string{"--zap-log-level=loud"}, wantFlag: "zap-log-level", wantValue: `"loud"`},
-		"positional argument":     {args: []string{"extra"}, wantFlag: "takes flags only", wantValue: `"extra"`},
+		"unknown actuation":        {args: []string{"--actuation=hpa"}, wantFlag: "actuation", wantValue: `"hpa"`},
+		"unparsable interval":      {args: []string{"--reconcile-interval=soon"}, wantFlag: "reconcile-interval", wantValue: `"soon"`},
+		"zero interval":            {args: []string{"--reconcile-interval=0s"}, wantFlag: "--reconcile-interval", wantValue: `"0s"`},
+		"negative stabilization":   {args: []string{"--scale-down-stabilization=-1m"}, wantFlag: "--scale-down-stabilization", wantValue: `"-1m0s"`},
+		"negative grace":           {args: []string{"--startup-grace-period=-1s"}, wantFlag: "--startup-grace-period", wantValue: `"-1s"`},
+		"negative scrape interval": {args: []string{"--metrics-scrape-interval=-1s"}, wantFlag: "--metrics-scrape-interval", wantValue: `"-1s"`},
+		"relative prometheus url":  {args: []string{"--prometheus-url=prometheus:9090"}, wantFlag: "--prometheus-url", wantValue: `"prometheus:9090"`},
+		"ftp prometheus url":       {args: []string{"--prometheus-url=ftp://prom"}, wantFlag: "--prometheus-url", wantValue: `"ftp://prom"`},
+		"zero prometheus timeout":  {args: []string{"--prometheus-timeout=0s"}, wantFlag: "--prometheus-timeout", wantValue: `"0s"`},
+		"empty configmap name":     {args: []string{"--capacity-config-name="}, wantFlag: "--capacity-config-name", wantValue: `""`},
+		"empty namespace":          {args: []string{"--capacity-config-namespace="}, wantFlag: "--capacity-config-namespace", wantValue: `""`},
+		"zero concurrency":         {args: []string{"--max-concurrent-reconciles=0"}, wantFlag: "--max-concurrent-reconciles", wantValue: `"0"`},
+		"zero qps":                 {args: []string{"--kube-api-qps=0"}, wantFlag: "--kube-api-qps", wantValue: `"0"`},
+		"zero burst":               {args: []string{"--kube-api-burst=0"}, wantFlag: "--kube-api-burst", wantValue: `"0"`},
+		"bad zap level":            {args: []string{"--zap-log-level=loud"}, wantFlag: "zap-log-level", wantValue: `"loud"`},
+		"positional argument":      {args: []string{"extra"}, wantFlag: "takes flags only", wantValue: `"extra"`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -139,5 +144,13 @@ func TestParseHelp(t *testing.T) {
 		if !strings.Contains(out.String(), name) {
 			t.Errorf("usage does not list %s", name)
 		}
+	}
+}
+
+func TestSettlePeriod(t *testing.T) {
+	o := Defaults(func(string) string { return "" })
+	o.MetricsScrapeInterval, o.ReconcileInterval = 15*time.Second, 10*time.Second
+	if got := o.SettlePeriod(); got != 25*time.Second {
+		t.Errorf("SettlePeriod = %s, want 25s (one scrape interval plus one reconcile interval)", got)
 	}
 }

@@ -125,6 +125,20 @@ func (m *Metrics) ForgetVariant(namespace, name string) {
 	m.DesiredReplicas.DeletePartialMatch(labels)
 }
 
+// ForgetVariantOfModel removes the series of a variant that left model
+// modelID (deleted, or moved to another model); series of the variant under
+// another model stay.
+func (m *Metrics) ForgetVariantOfModel(namespace, name, modelID string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := namespace + "/" + name
+	if m.models[key] == modelID {
+		delete(m.models, key)
+	}
+	m.CurrentReplicas.DeleteLabelValues(namespace, name, modelID)
+	m.DesiredReplicas.DeleteLabelValues(namespace, name, modelID)
+}
+
 // Decision counts one applied decision.
 func (m *Metrics) Decision(direction string) {
 	m.Decisions.WithLabelValues(direction).Inc()
