@@ -23,3 +23,7 @@ CRI_TOOLS_VERSION ?= v1.37.0
 # Prometheus (github.com/prometheus/prometheus; module v0.316.0 is Prometheus
 # 3.16.0), the real server the controller's metrics source is tested against.
 PROMETHEUS_VERSION ?= v0.316.0
+# KEDA (github.com/kedacore/keda/v2): the operator and the metrics API server
+# (hack/keda) that scale on wva_desired_replicas in metrics actuation mode; its
+# CRDs and manifests come from the same module (e2e/keda).
+KEDA_VERSION ?= v2.21.0
