@@ -105,7 +105,9 @@ func TestScaleUpOnRealMetrics(t *testing.T) {
 			})
 			args := withFlags(orig,
 				fmt.Sprintf("--prometheus-url=http://%s.%s.svc:%d", promName, v.namespace, promPort),
-				"--reconcile-interval="+scaleUpReconcileInterval.String())
+				"--reconcile-interval="+scaleUpReconcileInterval.String(),
+				// A new replica counts once Prometheus has scraped it.
+				"--metrics-scrape-interval="+promScrapeTime)
 			took, err := suite.setControllerArgs(ctx, args, rolloutDeadline)
 			if err != nil {
 				t.Fatal(err)

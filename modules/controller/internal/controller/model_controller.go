@@ -122,16 +122,27 @@ func variantToModel() handler.TypedEventHandler[*v1alpha1.VariantAutoscaling, Mo
 	}
 }
 
-// enqueueAllModels queues the model of every VariantAutoscaling in the cache
-// and returns how many VariantAutoscalings that covers.
+// enqueueAllModels queues, after a configuration change, every model whose
+// effective configuration differs from the one its last pass used (an
+// override of one model re-analyses that model only), and returns how many
+// VariantAutoscalings the models cover.
 func (r *ModelReconciler) enqueueAllModels(ctx context.Context, q workqueue.TypedRateLimitingInterface[ModelKey]) int {
 	list := &v1alpha1.VariantAutoscalingList{}
 	if err := r.client.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, config.MsgListFailed)
 		return 0
 	}
+	snap := r.store.Load()
+	seen := map[ModelKey]bool{}
 	for i := range list.Items {
-		q.Add(modelKeyOf(&list.Items[i]))
+		key := modelKeyOf(&list.Items[i])
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if cfg, _ := snap.Resolve(key.ModelID, key.Namespace); r.states.configChanged(key, cfg) {
+			q.Add(key)
+		}
 	}
 	return len(list.Items)
 }
@@ -150,6 +161,7 @@ func (r *ModelReconciler) Reconcile(ctx context.Context, key ModelKey) (reconcil
 	}
 	now := r.clock.Now()
 	cfg, _ := r.store.Load().Resolve(key.ModelID, key.Namespace)
+	r.states.usedConfig(key, cfg)
 	obs, err := r.observe(ctx, key, vas)
 	if err != nil {
 		return reconcile.Result{}, err

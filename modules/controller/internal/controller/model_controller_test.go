@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -523,4 +524,29 @@ func TestPassErrors(t *testing.T) {
 		}
 		diff(t, "Ready", "False/ScaleFailed", conditions(h.get("granite-a"))["Ready"])
 	})
+}
+
+// TestConfigChangeQueuesAffectedModelsOnly: after a reload, only the models
+// whose effective configuration changed are analysed again.
+func TestConfigChangeQueuesAffectedModelsOnly(t *testing.T) {
+	other := variant("llama", "10", 1, nil)
+	other.Spec.ModelID = "meta/llama-70b"
+	h := newHarness(t, harnessOpts{objects: []client.Object{variant("granite-a", "10", 1, nil), variant("granite-b", "10", 1, nil), other}})
+	ctx := context.Background()
+	for _, m := range []string{model, "meta/llama-70b"} {
+		if _, err := h.model.Reconcile(ctx, ModelKey{Namespace: ns, ModelID: m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[ModelKey]())
+	defer q.ShutDown()
+	h.store.Replace(capacity.Parse(map[string]string{
+		"default":   "kvCacheThreshold: 0.80\n",
+		"llama-lab": "model_id: meta/llama-70b\nnamespace: production\nqueueLengthThreshold: 20\n",
+	}, "8"))
+	diff(t, "VariantAutoscalings covered", 3, h.model.enqueueAllModels(ctx, q))
+	diff(t, "models queued", 1, q.Len())
+	if k, _ := q.Get(); k != (ModelKey{Namespace: ns, ModelID: "meta/llama-70b"}) {
+		t.Errorf("queued %v, want the model whose override changed", k)
+	}
 }

@@ -52,10 +52,31 @@ type modelState struct {
 	variants map[string]bool
 }
 
-// states holds the modelState of every model.
+// states holds the modelState of every model, and the configuration each
+// model's last pass used.
 type states struct {
-	mu sync.Mutex
-	m  map[ModelKey]*modelState
+	mu     sync.Mutex
+	m      map[ModelKey]*modelState
+	config map[ModelKey]capacity.CapacityScalingConfig
+}
+
+// usedConfig records the configuration a pass over key used.
+func (s *states) usedConfig(key ModelKey, cfg capacity.CapacityScalingConfig) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.config == nil {
+		s.config = map[ModelKey]capacity.CapacityScalingConfig{}
+	}
+	s.config[key] = cfg
+}
+
+// configChanged reports whether key's last pass used another configuration
+// than cfg (or there was none).
+func (s *states) configChanged(key ModelKey, cfg capacity.CapacityScalingConfig) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	used, ok := s.config[key]
+	return !ok || used != cfg
 }
 
 // get returns the state of key, creating it. A model's passes never run
@@ -78,6 +99,7 @@ func (s *states) forget(key ModelKey) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.m, key)
+	delete(s.config, key)
 }
 
 // step is the outcome of stabilization for one variant.

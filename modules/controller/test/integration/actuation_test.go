@@ -25,7 +25,7 @@ func TestScaleSubresourceActuation(t *testing.T) {
 	cfgNS, ns := namespace(t, "cfg"), namespace(t, "scale")
 	create(t, capacityConfigMap(cfgNS, defaultEntry)) // kvCacheThreshold 0.75
 	create(t, deployment(ns, "granite", 1))
-	create(t, pod(ns, "granite", 0))
+	createReadyPod(t, ns, "granite", 0, time.Now().Add(-24*time.Hour))
 	source := &metricsource.Static{Metrics: map[string]capacity.ReplicaMetrics{
 		ns + "/granite-0": {KvCacheUsage: 0.9, HasKvCacheUsage: true, QueueLength: 12, HasQueueLength: true},
 	}}
@@ -65,7 +65,7 @@ func TestMetricsActuationLeavesTheTarget(t *testing.T) {
 	ctx := context.Background()
 	cfgNS, ns := namespace(t, "cfg"), namespace(t, "metrics")
 	create(t, deployment(ns, "granite", 1))
-	create(t, pod(ns, "granite", 0))
+	createReadyPod(t, ns, "granite", 0, time.Now().Add(-24*time.Hour))
 	source := &metricsource.Static{Metrics: map[string]capacity.ReplicaMetrics{
 		ns + "/granite-0": {KvCacheUsage: 0.9, HasKvCacheUsage: true, QueueLength: 12, HasQueueLength: true},
 	}}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -49,6 +50,26 @@ func pod(namespace, app string, i int) *corev1.Pod {
 		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: fmt.Sprintf("%s-%d", app, i), Labels: map[string]string{"app": app}},
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "vllm", Image: "vllm/vllm-openai:latest"}}},
 	}
+}
+
+// createReadyPod creates a pod and marks it Running and Ready since
+// readySince, as a kubelet would.
+func createReadyPod(t *testing.T, namespace, app string, i int, readySince time.Time) {
+	t.Helper()
+	p := pod(namespace, app, i)
+	create(t, p)
+	if err := markReady(context.Background(), p, readySince); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func markReady(ctx context.Context, p *corev1.Pod, readySince time.Time) error {
+	p.Status.Phase = corev1.PodRunning
+	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(readySince)}}
+	if err := k8s.Status().Update(ctx, p); err != nil {
+		return fmt.Errorf("marking pod %s/%s Ready: %w", p.Namespace, p.Name, err)
+	}
+	return nil
 }
 
 func capacityConfigMap(namespace string, data map[string]string) *corev1.ConfigMap {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -94,6 +95,7 @@ func create(t *testing.T, obj client.Object) {
 type manager struct {
 	mgr  ctrl.Manager
 	logs *logtest.Recorder
+	stop func() // stops the manager and waits for it; idempotent
 }
 
 // managerOptions are the options of a manager for a test whose ConfigMap
@@ -106,6 +108,7 @@ func managerOptions(configNS string) options.Options {
 	o.HealthProbeBindAddress = "0"
 	o.ReconcileInterval = time.Hour
 	o.ScaleDownStabilization = 0
+	o.MetricsScrapeInterval = 0
 	return o
 }
 
@@ -129,18 +132,22 @@ func startManager(t *testing.T, o options.Options, source metricsource.Source) *
 	}
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager stopped with error: %v", err)
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("manager stopped with error: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
 	syncCtx, syncCancel := context.WithTimeout(ctx, 30*time.Second)
 	defer syncCancel()
 	if !mgr.GetCache().WaitForCacheSync(syncCtx) {
 		t.Fatal("manager cache did not sync within 30s")
 	}
-	return &manager{mgr: mgr, logs: rec}
+	return &manager{mgr: mgr, logs: rec, stop: stop}
 }
 
 // eventually polls check until it returns "" (success) or the deadline
