@@ -346,7 +346,9 @@ func TestMetricsActuationHoldsTheLoweredCount(t *testing.T) {
 		h.metrics("granite-a-"+fmtInt(int32(i)), idleKv, idleQueue)
 	}
 	ctx := context.Background()
-	gauge := func() float64 { return testutil.ToFloat64(h.telemetry.DesiredReplicas.WithLabelValues(ns, "granite-a", model)) }
+	gauge := func() float64 {
+		return testutil.ToFloat64(h.telemetry.DesiredReplicas.WithLabelValues(ns, "granite-a", model))
+	}
 
 	h.pass(ctx)
 	diff(t, "desired before the window ends", 3.0, gauge())
@@ -468,7 +470,9 @@ func (*explainingSource) Queries(_, modelID string) []string {
 	return []string{"kv{" + modelID + "}", "queue{" + modelID + "}"}
 }
 
-func (s *explainingSource) ModelNames(context.Context, string, int) ([]string, error) { return s.names, nil }
+func (s *explainingSource) ModelNames(context.Context, string, int) ([]string, error) {
+	return s.names, nil
+}
 
 // TestVariantLeavingTheModelLosesItsSeries: a deleted VariantAutoscaling's
 // gauges go with it; its sibling's stay.
