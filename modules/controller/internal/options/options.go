@@ -71,8 +71,8 @@ func Defaults(getenv func(string) string) Options {
 		MetricsScrapeInterval:   30 * time.Second,
 		Actuation:               ActuationScale,
 		MaxConcurrentReconciles: 4,
-		KubeAPIQPS:              50,
-		KubeAPIBurst:            100,
+		KubeAPIQPS:              100,
+		KubeAPIBurst:            200,
 	}
 }
 

@@ -78,7 +78,7 @@ func TestParseDefaults(t *testing.T) {
 		PrometheusTimeout: 5 * time.Second, ReconcileInterval: 30 * time.Second,
 		ScaleDownStabilization: 5 * time.Minute, StartupGracePeriod: 5 * time.Minute, MetricsScrapeInterval: 30 * time.Second,
 		Actuation:               ActuationScale,
-		MaxConcurrentReconciles: 4, KubeAPIQPS: 50, KubeAPIBurst: 100,
+		MaxConcurrentReconciles: 4, KubeAPIQPS: 100, KubeAPIBurst: 200,
 	}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Options{}, "Zap")); diff != "" {
 		t.Errorf("Defaults: -want +got:\n%s", diff)
