@@ -13,7 +13,7 @@ func suggestField(name string) string {
 	norm := normalizeFieldName(name)
 	best, bestDist := "", 3
 	for _, f := range knownFields() {
-		d := editDistance(norm, normalizeFieldName(f))
+		d := EditDistance(norm, normalizeFieldName(f))
 		if d < bestDist {
 			best, bestDist = f, d
 		}
@@ -26,8 +26,10 @@ func normalizeFieldName(s string) string {
 	return strings.NewReplacer("_", "", "-", "", " ", "").Replace(s)
 }
 
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, in bytes: the
+// measure behind the library's "did you mean" suggestions, exported so that
+// callers suggest names the same way.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

@@ -120,7 +120,7 @@ func (r *ModelReconciler) explainMissing(ctx context.Context, key ModelKey, a ca
 	}
 	if len(obs.metrics) > 0 {
 		return msg + fmt.Sprintf("; the metrics source has series of model %q only for pods that no scale target selects (%s)",
-			key.ModelID, strings.Join(sortedKeys(obs.metrics, maxNamedPods), ", "))
+			key.ModelID, strings.Join(firstKeys(obs.metrics, maxNamedPods), ", "))
 	}
 	msg += "; the query " + strings.Join(ex.Queries(key.Namespace, key.ModelID), " and the query ") + " returned no series"
 	names, err := ex.ModelNames(ctx, key.Namespace, 10)

@@ -1,8 +1,11 @@
 package controller
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
+
+	"github.com/wva-project/wva/modules/capacity"
 )
 
 // closest returns the candidate nearest to s by edit distance, compared
@@ -13,44 +16,15 @@ func closest(s string, candidates []string) string {
 		if c == s {
 			continue
 		}
-		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); bestDist < 0 || d < bestDist {
+		if d := capacity.EditDistance(strings.ToLower(s), strings.ToLower(c)); bestDist < 0 || d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
 }
 
-// editDistance is the Levenshtein distance of a and b, in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
-
-// sortedKeys returns at most n keys of m, sorted.
-func sortedKeys[V any](m map[string]V, n int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	if len(keys) > n {
-		keys = keys[:n]
-	}
-	return keys
+// firstKeys returns the first n keys of m in sorted order.
+func firstKeys[V any](m map[string]V, n int) []string {
+	keys := slices.Sorted(maps.Keys(m))
+	return keys[:min(n, len(keys))]
 }

@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -101,15 +102,8 @@ func (p *Prometheus) ModelNames(ctx context.Context, namespace string, limit int
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(values))
-	for name := range values {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	if len(names) > limit {
-		names = names[:limit]
-	}
-	return names, nil
+	names := slices.Sorted(maps.Keys(values))
+	return names[:min(limit, len(names))], nil
 }
 
 // APIError is an error the Prometheus API reported in its response body.
