@@ -376,7 +376,6 @@ func TestTwoVariantsCheapestUpMostExpensiveDown(t *testing.T) {
 // bound.
 func TestConfigReachesStatusWhilePrometheusHangs(t *testing.T) {
 	const count = 200
-	ctx := context.Background()
 	hanging := startHangingPrometheus(t)
 	cfgNS, ns := namespace(t, "cfg"), namespace(t, "hang")
 	cm := capacityConfigMap(cfgNS, defaultEntry)
