@@ -128,26 +128,48 @@ func (p *Prometheus) queryBy(ctx context.Context, promQL, label string) (map[str
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	form := url.Values{"query": {promQL}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, fmt.Errorf("building Prometheus request for %q: %w", promQL, err)
+	// POST keeps long queries out of URLs; a front end that allows only GET
+	// (405) is asked again with GET, as Prometheus's own client does.
+	status, body, err := p.do(ctx, http.MethodPost, form)
+	if err == nil && status == http.StatusMethodNotAllowed {
+		status, body, err = p.do(ctx, http.MethodGet, form)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	resp, err := p.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("querying Prometheus for %q: %w", promQL, err)
 	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		return nil, fmt.Errorf("reading Prometheus response for %q: %w", promQL, err)
-	}
-	values, err := parseResponse(resp.StatusCode, body, label)
+	values, err := parseResponse(status, body, label)
 	if err != nil {
 		return nil, fmt.Errorf("query %q: %w", promQL, err)
 	}
 	return values, nil
+}
+
+// do sends one query request and returns the response's status and body.
+func (p *Prometheus) do(ctx context.Context, method string, form url.Values) (int, []byte, error) {
+	var req *http.Request
+	var err error
+	if method == http.MethodGet {
+		req, err = http.NewRequestWithContext(ctx, method, p.endpoint+"?"+form.Encode(), nil)
+	} else {
+		req, err = http.NewRequestWithContext(ctx, method, p.endpoint, strings.NewReader(form.Encode()))
+		if req != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("building the request: %w", err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return 0, nil, fmt.Errorf("reading the response: %w", err)
+	}
+	return resp.StatusCode, body, nil
 }
 
 type apiResponse struct {

@@ -269,3 +269,36 @@ func TestModelNames(t *testing.T) {
 		t.Errorf("query = %q, want %q", asked, want)
 	}
 }
+
+// TestGetFallback: a front end that allows only GET answers 405 to POST; the
+// query is sent again with GET.
+func TestGetFallback(t *testing.T) {
+	var methods []string
+	var mu sync.Mutex
+	p := newSource(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		methods = append(methods, r.Method)
+		mu.Unlock()
+		if r.Method != http.MethodGet {
+			http.Error(w, "GET only", http.StatusMethodNotAllowed)
+			return
+		}
+		if !strings.Contains(r.URL.Query().Get("query"), "model_name=\"m\"") {
+			t.Errorf("GET query %q lacks the model", r.URL.Query().Get("query"))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[{"metric":{"pod":"p"},"value":[1,"0.5"]}]}}`))
+	}))
+	got, err := p.ModelMetrics(context.Background(), "ns", "m")
+	if err != nil {
+		t.Fatalf("ModelMetrics: %v", err)
+	}
+	want := map[string]capacity.ReplicaMetrics{"p": {Pod: "p", KvCacheUsage: 0.5, HasKvCacheUsage: true, QueueLength: 0.5, HasQueueLength: true}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ModelMetrics: -want +got:\n%s", diff)
+	}
+	sort.Strings(methods)
+	if diff := cmp.Diff([]string{"GET", "GET", "POST", "POST"}, methods); diff != "" {
+		t.Errorf("methods: -want +got:\n%s", diff)
+	}
+}
