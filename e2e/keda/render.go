@@ -72,7 +72,7 @@ func (o Options) Validate() error {
 		errs = append(errs, fmt.Errorf("ConfigDir %q: no %s/kustomization.yaml: is it the config/ directory of %s?", o.ConfigDir, minimalDir, Module))
 	}
 	if o.Version == "" || strings.HasPrefix(o.Version, "v") {
-		errs = append(errs, fmt.Errorf("Version %q: want KEDA's release form without a v, e.g. 2.21.0", o.Version))
+		errs = append(errs, fmt.Errorf("version %q: want KEDA's release form without a v, e.g. 2.21.0", o.Version))
 	}
 	for _, img := range []struct{ name, ref string }{
 		{"OperatorImage", o.OperatorImage},
@@ -170,8 +170,7 @@ func overlay(opts Options, base string) ([]byte, error) {
 	pullPolicy := func(deployment string) map[string]any {
 		return map[string]any{
 			"target": map[string]string{"kind": "Deployment", "name": deployment},
-			"patch": fmt.Sprintf(`[{"op": "add", "path": "/spec/template/spec/containers/0/imagePullPolicy", "value": %q}]`,
-				"IfNotPresent"),
+			"patch":  `[{"op": "add", "path": "/spec/template/spec/containers/0/imagePullPolicy", "value": "IfNotPresent"}]`,
 		}
 	}
 	k := map[string]any{

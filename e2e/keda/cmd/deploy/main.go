@@ -119,9 +119,12 @@ func run(ctx context.Context, o options) error {
 		o.version, len(objs), o.configDir, time.Since(start).Round(time.Millisecond), res.Applied.Round(time.Millisecond),
 		res.OperatorAvailable.Round(time.Millisecond), res.MetricsServerAvailable.Round(time.Millisecond),
 		keda.APIServiceName, res.APIServiceAvailable.Round(time.Millisecond))
-	fmt.Printf("\nScale on a Prometheus query with a ScaledObject (kubectl explain scaledobject.spec), e.g. on WVA's gauge:\n"+
-		"  triggers: [{type: prometheus, metadata: {serverAddress: http://<prometheus>:9090, threshold: \"1\",\n"+
-		"    query: 'max(wva_desired_replicas{namespace=\"<ns>\",variant_name=\"<va>\"})'}}]\n"+
-		"  kubectl get --raw '%s'\n", keda.ExternalMetricPath("<ns>", "s0-prometheus", "<scaledobject>"))
+	// The HPA scales to ceil(value / threshold): threshold 1 makes it follow
+	// wva_desired_replicas exactly (KEDA's default metricType AverageValue).
+	fmt.Print("\nScale a Deployment on WVA's gauge with a ScaledObject trigger such as\n" +
+		"  {type: prometheus, metadata: {serverAddress: http://<prometheus>:9090, threshold: \"1\",\n" +
+		"   query: 'max(wva_desired_replicas{namespace=\"<ns>\",variant_name=\"<va>\"})'}}\n" +
+		"and read what the HPA reads with\n" +
+		"  kubectl get --raw '/apis/" + keda.ExternalMetricsGroupVersion + "/namespaces/<ns>/s0-prometheus?labelSelector=scaledobject.keda.sh%2Fname%3D<scaledobject>'\n")
 	return nil
 }
