@@ -32,6 +32,15 @@ func TestControllerDeployment(t *testing.T) {
 			wantArgs:       append(append([]string{}, baseArgs...), "--zap-log-level=debug", "--leader-elect=false"),
 			wantReplicas:   1,
 		},
+		"demo": {
+			dir:            DemoOverlayDir,
+			wantImage:      ImageRepository + ":dev",
+			wantPullPolicy: corev1.PullIfNotPresent,
+			wantArgs: append(append([]string{}, baseArgs...), "--zap-log-level=debug", "--leader-elect=false",
+				"--prometheus-url=http://prometheus.wva-demo.svc:9090", "--reconcile-interval=10s",
+				"--scale-down-stabilization=60s", "--metrics-scrape-interval=5s"),
+			wantReplicas: 1,
+		},
 		"production": {
 			dir:            ProductionOverlayDir,
 			wantImage:      ImageRepository + ":v0.1.0",

@@ -21,13 +21,13 @@ type rendered struct {
 	objs []*unstructured.Unstructured
 }
 
-// renderAll renders the base and every overlay. Each test renders its own
+// renderAll renders the base and every overlay of the controller. Each test renders its own
 // copy (a build takes milliseconds) so tests share no state.
 func renderAll(t *testing.T) []rendered {
 	t.Helper()
 	root := repoRoot(t)
 	var builds []rendered
-	for _, dir := range []string{BaseDir, KindOverlayDir, ProductionOverlayDir} {
+	for _, dir := range []string{BaseDir, KindOverlayDir, ProductionOverlayDir, DemoOverlayDir} {
 		objs, err := Render(OSPath(root, dir))
 		if err != nil {
 			t.Fatalf("Render(%s) error = %v", dir, err)

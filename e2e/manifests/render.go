@@ -30,9 +30,15 @@ const (
 	BaseDir                 = "deploy/kustomize/base"
 	KindOverlayDir          = "deploy/kustomize/overlays/kind"
 	ProductionOverlayDir    = "deploy/kustomize/overlays/production"
+	DemoOverlayDir          = "deploy/kustomize/overlays/demo"
+	DemoDir                 = "deploy/demo"
 	StandaloneConfigMapFile = "deploy/configmap-capacity-scaling.yaml"
 	ExamplesDir             = "deploy/examples"
 )
+
+// DemoNamespace holds the demo of DemoDir (everything but its RBAC in
+// Namespace and its ClusterRoleBinding).
+const DemoNamespace = "wva-demo"
 
 // OSPath joins the repository root and a slash-separated path such as
 // KindOverlayDir.
