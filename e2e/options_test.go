@@ -41,9 +41,15 @@ type options struct {
 	stubImageArchive string
 	promImage        string
 	promImageArchive string
-	keepCluster      bool
-	artifactsDir     string
-	deployTimeout    time.Duration
+	// Images of the load features (11-13): the vLLM emulator and the load
+	// generator, and their tarballs.
+	emulatorImage        string
+	emulatorImageArchive string
+	loadgenImage         string
+	loadgenImageArchive  string
+	keepCluster          bool
+	artifactsDir         string
+	deployTimeout        time.Duration
 
 	// envErrs holds the environment variables that did not parse.
 	envErrs []error
@@ -76,6 +82,14 @@ func (o *options) register(fs *flag.FlagSet) {
 		"image of the Prometheus server, feature 10 (env E2E_PROMETHEUS_IMAGE)")
 	fs.StringVar(&o.promImageArchive, "prometheus-image-archive", os.Getenv("E2E_PROMETHEUS_IMAGE_TAR"),
 		"docker-archive tarball of -prometheus-image to load in kind mode; make e2e-images writes it (env E2E_PROMETHEUS_IMAGE_TAR)")
+	fs.StringVar(&o.emulatorImage, "vllm-emulator-image", envOr("E2E_EMULATOR_IMAGE", "localhost/wva-e2e/vllm-emulator:dev"),
+		"image of the vLLM emulator, features 11-13 (env E2E_EMULATOR_IMAGE)")
+	fs.StringVar(&o.emulatorImageArchive, "vllm-emulator-image-archive", os.Getenv("E2E_EMULATOR_IMAGE_TAR"),
+		"docker-archive tarball of -vllm-emulator-image to load in kind mode; make e2e-images writes it (env E2E_EMULATOR_IMAGE_TAR)")
+	fs.StringVar(&o.loadgenImage, "loadgen-image", envOr("E2E_LOADGEN_IMAGE", "localhost/wva-e2e/loadgen:dev"),
+		"image of the load generator, features 11-13 (env E2E_LOADGEN_IMAGE)")
+	fs.StringVar(&o.loadgenImageArchive, "loadgen-image-archive", os.Getenv("E2E_LOADGEN_IMAGE_TAR"),
+		"docker-archive tarball of -loadgen-image to load in kind mode; make e2e-images writes it (env E2E_LOADGEN_IMAGE_TAR)")
 	fs.BoolVar(&o.keepCluster, "keep-cluster", o.envBool("E2E_KEEP_CLUSTER"),
 		"keep the kind cluster after the run, for debugging (env E2E_KEEP_CLUSTER=1)")
 	fs.StringVar(&o.artifactsDir, "artifacts", os.Getenv("E2E_ARTIFACTS"),
@@ -119,9 +133,11 @@ func (o *options) validate() error {
 	for _, a := range []struct{ flag, path string }{
 		{"vllmstub-image-archive", o.stubImageArchive},
 		{"prometheus-image-archive", o.promImageArchive},
+		{"vllm-emulator-image-archive", o.emulatorImageArchive},
+		{"loadgen-image-archive", o.loadgenImageArchive},
 	} {
 		if a.path == "" {
-			continue // feature 10 fails, naming the flag
+			continue // the features that need it fail, naming the flag
 		}
 		if _, err := os.Stat(a.path); err != nil {
 			bad(a.flag, a.path, err.Error())

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -14,20 +16,29 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/wva-project/wva/e2e/workload"
 )
 
-// The in-cluster metrics pipeline of feature 10: a Prometheus server that
-// discovers the pods of its own namespace and scrapes those labelled
-// app=vllm-stub, and the stub Deployment standing in for vLLM.
+// The in-cluster metrics pipeline of features 10-13: a Prometheus server
+// that discovers the running pods of its own namespace and scrapes those
+// labelled e2e.wva-project.io/scrape=true on their port named metrics or
+// http (the vLLM stub, the vLLM emulator, the load generator), and the stub
+// Deployment standing in for vLLM.
 const (
-	promName       = "prometheus"
-	promPort       = 9090
-	stubName       = "vllm-stub"
-	stubPort       = 8000
-	stubPortName   = "metrics"
-	stubAppLabel   = "app"
-	promScrapeTime = "2s"
+	promName     = "prometheus"
+	promPort     = 9090
+	stubName     = "vllm-stub"
+	stubPort     = 8000
+	stubPortName = "metrics"
+	stubAppLabel = "app"
+	// promScrapeInterval is how often the feature's Prometheus scrapes,
+	// the controller's --metrics-scrape-interval.
+	promScrapeInterval = 2 * time.Second
 )
+
+// promScrapeTime is promScrapeInterval as a flag value.
+var promScrapeTime = promScrapeInterval.String()
 
 // restrictedPod is the pod security context of the restricted Pod Security
 // Standard, running as uid/gid 65532 (the images' nonroot user).
@@ -50,8 +61,9 @@ func restrictedContainer() *corev1.SecurityContext {
 }
 
 // prometheusConfig is prometheus.yml: pod discovery limited to namespace,
-// keeping the stub's metrics port, with the namespace and pod labels the
-// controller's query selects on. JSON is YAML.
+// keeping the running pods labelled for scraping on their metrics or http
+// port, with the namespace and pod labels the controller's query selects
+// on. JSON is YAML.
 func prometheusConfig(namespace string) (string, error) {
 	cfg := map[string]any{
 		"global": map[string]string{"scrape_interval": promScrapeTime, "scrape_timeout": promScrapeTime, "evaluation_interval": promScrapeTime},
@@ -62,8 +74,10 @@ func prometheusConfig(namespace string) (string, error) {
 				"namespaces": map[string]any{"names": []string{namespace}},
 			}},
 			"relabel_configs": []map[string]any{
-				{"source_labels": []string{"__meta_kubernetes_pod_label_" + stubAppLabel}, "regex": stubName, "action": "keep"},
-				{"source_labels": []string{"__meta_kubernetes_pod_container_port_name"}, "regex": stubPortName, "action": "keep"},
+				{"source_labels": []string{"__meta_kubernetes_pod_label_" + promLabelName(workload.LabelScrape)}, "regex": "true", "action": "keep"},
+				// A finished pod (the load generator's) is no target.
+				{"source_labels": []string{"__meta_kubernetes_pod_phase"}, "regex": "Running", "action": "keep"},
+				{"source_labels": []string{"__meta_kubernetes_pod_container_port_name"}, "regex": workload.PortMetrics + "|" + workload.PortHTTP, "action": "keep"},
 				{"source_labels": []string{"__meta_kubernetes_namespace"}, "target_label": "namespace"},
 				{"source_labels": []string{"__meta_kubernetes_pod_name"}, "target_label": "pod"},
 			},
@@ -74,6 +88,18 @@ func prometheusConfig(namespace string) (string, error) {
 		return "", fmt.Errorf("encoding prometheus.yml: %w", err)
 	}
 	return string(b), nil
+}
+
+// promLabelName is the name Prometheus's Kubernetes discovery gives a label
+// in __meta_kubernetes_pod_label_<name>: every character that is not a
+// letter, digit or underscore becomes an underscore.
+func promLabelName(label string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '_'
+	}, label)
 }
 
 // deployPrometheus creates Prometheus in namespace: a ServiceAccount allowed
@@ -171,13 +197,14 @@ func prometheusDeployment(meta metav1.ObjectMeta, image string) *appsv1.Deployme
 // model.
 func stubDeployment(namespace, image, model string, kv float64, queue int, replicas int32) *appsv1.Deployment {
 	labels := map[string]string{stubAppLabel: stubName}
+	podLabels := map[string]string{stubAppLabel: stubName, workload.LabelScrape: "true"}
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: stubName, Labels: labels},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: ptr.To(replicas),
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
 				Spec: corev1.PodSpec{
 					AutomountServiceAccountToken:  ptr.To(false),
 					TerminationGracePeriodSeconds: ptr.To[int64](0),

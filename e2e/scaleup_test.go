@@ -166,26 +166,13 @@ func TestScaleUpOnRealMetrics(t *testing.T) {
 }
 
 // loadScaleUpImages loads the stub and Prometheus images into the kind
-// cluster. In existing mode the cluster must have them already (README).
+// cluster (once per run). In existing mode the cluster must have them
+// already (README).
 func (s *Suite) loadScaleUpImages(ctx context.Context, t *testing.T) {
 	t.Helper()
-	if s.cluster == nil {
-		t.Logf("existing mode: images %s and %s must be present on the nodes", s.opts.stubImage, s.opts.promImage)
-		return
-	}
-	for _, img := range []struct{ flag, image, archive string }{
-		{"vllmstub-image-archive", s.opts.stubImage, s.opts.stubImageArchive},
-		{"prometheus-image-archive", s.opts.promImage, s.opts.promImageArchive},
-	} {
-		if img.archive == "" {
-			t.Fatalf("-%s is not set: the tarball of %s is needed in kind mode (make e2e-images writes it)", img.flag, img.image)
-		}
-		start := time.Now()
-		if err := s.cluster.LoadImageArchive(ctx, img.archive); err != nil {
-			t.Fatalf("loading %s from %s: %v", img.image, img.archive, err)
-		}
-		t.Logf("loaded %s in %s", img.image, time.Since(start).Round(time.Millisecond))
-	}
+	s.loadImages(ctx, t,
+		image{"vllmstub-image-archive", s.opts.stubImage, s.opts.stubImageArchive},
+		image{"prometheus-image-archive", s.opts.promImage, s.opts.promImageArchive})
 }
 
 // getVA returns the fixture's VariantAutoscaling v.

@@ -57,6 +57,11 @@ type Suite struct {
 	startedWithConfigMap bool
 	// measurements are printed at the end of the run.
 	measurements []string
+	// loadRuns are the summary lines of the load features, printed at the
+	// end of the run.
+	loadRuns []string
+	// loadedImages are the image tarballs loaded into the kind cluster.
+	loadedImages map[string]bool
 }
 
 func newSuite(opts options, root string, cfg *envconf.Config) *Suite {
@@ -258,14 +263,25 @@ func (s *Suite) measure(format string, d time.Duration, args ...any) {
 	s.mu.Unlock()
 }
 
+// reportLoadRun records the summary line of a load run for the end of the
+// run.
+func (s *Suite) reportLoadRun(line string) {
+	s.mu.Lock()
+	s.loadRuns = append(s.loadRuns, line)
+	s.mu.Unlock()
+}
+
 func (s *Suite) printMeasurements() {
 	s.mu.Lock()
 	lines := slices.Clone(s.measurements)
+	runs := slices.Clone(s.loadRuns)
 	s.mu.Unlock()
-	if len(lines) == 0 {
-		return
+	if len(lines) > 0 {
+		fmt.Printf("\ne2e measurements (%s):\n  %s\n", s.runID, strings.Join(lines, "\n  "))
 	}
-	fmt.Printf("\ne2e measurements (%s):\n  %s\n", s.runID, strings.Join(lines, "\n  "))
+	if len(runs) > 0 {
+		fmt.Printf("\ne2e load runs (%s):\n  %s\n", s.runID, strings.Join(runs, "\n  "))
+	}
 }
 
 // logf prints suite-level progress (outside any test).

@@ -46,8 +46,14 @@ type va struct {
 	namespace, name, model string
 	// target is the name of the Deployment to scale (default: the VA's name;
 	// it need not exist).
-	target   string
+	target string
+	// min and max are spec.minReplicas and spec.maxReplicas; 0 leaves them
+	// unset (the CRD's defaults: 1 and unbounded), unless minZero asks for
+	// minReplicas 0.
 	min, max int32
+	minZero  bool
+	// cost is spec.variantCost (default: the CRD's "10").
+	cost string
 }
 
 func (v va) key() types.NamespacedName {
@@ -71,12 +77,13 @@ func (f *fixture) createVA(ctx context.Context, v va) error {
 			ModelID:        v.model,
 		},
 	}
-	if v.min > 0 {
+	if v.min > 0 || v.minZero {
 		obj.Spec.MinReplicas = ptr.To(v.min)
 	}
 	if v.max > 0 {
 		obj.Spec.MaxReplicas = ptr.To(v.max)
 	}
+	obj.Spec.VariantCost = v.cost
 	content, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
 		return fmt.Errorf("encoding VariantAutoscaling %s: %w", v.key(), err)

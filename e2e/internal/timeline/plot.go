@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -109,7 +110,7 @@ func (s Series) kvPanel(refs []Reference) *plot.Plot {
 		l.Color = color.Gray{Y: 100}
 		l.Dashes = plotutil.Dashes(i + 1)
 		p.Add(l)
-		p.Legend.Add(fmt.Sprintf("%s %g", r.Label, r.Value), l)
+		p.Legend.Add(fmt.Sprintf("%s %.3g", r.Label, r.Value), l)
 	}
 	return p
 }
@@ -129,7 +130,22 @@ func (s Series) replicasPanel() *plot.Plot {
 		}
 	}
 	p.Y.Max = top + 1
+	p.Y.Tick.Marker = integerTicks{}
 	return p
+}
+
+// integerTicks labels every whole number of an axis (replicas), or every
+// few when there are many.
+type integerTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (integerTicks) Ticks(lo, hi float64) []plot.Tick {
+	step := math.Max(1, math.Ceil((hi-lo)/10))
+	var out []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi; v += step {
+		out = append(out, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', 0, 64)})
+	}
+	return out
 }
 
 // addLine adds the series value(sample) as a line, split where it is NaN,

@@ -3,6 +3,7 @@ package timeline
 import (
 	"bytes"
 	"image/png"
+	"strings"
 	"testing"
 )
 
@@ -50,5 +51,18 @@ func TestWritePNG(t *testing.T) {
 				t.Error("the image is blank")
 			}
 		})
+	}
+}
+
+func TestIntegerTicks(t *testing.T) {
+	var got []string
+	for _, tick := range (integerTicks{}).Ticks(0, 5) {
+		got = append(got, tick.Label)
+	}
+	if want := "0 1 2 3 4 5"; strings.Join(got, " ") != want {
+		t.Errorf("Ticks(0, 5) = %q, want %q", got, want)
+	}
+	if n := len((integerTicks{}).Ticks(0, 95)); n > 11 {
+		t.Errorf("Ticks(0, 95): %d ticks, want at most 11", n)
 	}
 }
