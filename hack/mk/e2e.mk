@@ -121,9 +121,33 @@ e2e-existing: ## Run the e2e features against the cluster of KUBECONFIG (control
 	cd $(E2E_DIR) && $(E2E_EXTRA_ENV) $(GO) test -tags e2e $(E2E_GOTESTFLAGS) . \
 		-args -mode=existing -kubeconfig=$(abspath $(KUBECONFIG))
 
+# `make up` deploys the demo (deploy/demo: an emulated model with two
+# variants, a repeating load cycle, Prometheus) with the controller of
+# overlays/demo, which reads that Prometheus. DEMO=0 deploys the kind
+# overlay (no metrics source) and the example VariantAutoscaling instead,
+# the cluster `make e2e-existing` expects.
+DEMO ?= 1
+DEMO_DIR     := deploy/demo
+DEMO_OVERLAY := deploy/kustomize/overlays/demo
+UP_DEPLOY_FLAGS = $(if $(filter 1,$(DEMO)),-overlay $(DEMO_OVERLAY) -demo $(DEMO_DIR) -examples=)
+# `make plot`: the last PLOT_SINCE of the demo, sampled every PLOT_STEP, to
+# PLOT_OUT.csv and PLOT_OUT.png.
+PLOT_SINCE ?= 15m
+PLOT_STEP  ?= 5s
+PLOT_OUT   ?= $(BIN)/plot/wva-demo
+
+.PHONY: demo-load
+demo-load: kind-up $(E2E_PROMETHEUS_IMAGE_TAR) $(EMULATOR_IMAGE_TAR) $(LOADGEN_IMAGE_TAR) ## Load the demo's images (Prometheus, vLLM emulator, load generator) into cluster KIND_CLUSTER.
+	@for tar in $(E2E_PROMETHEUS_IMAGE_TAR) $(EMULATOR_IMAGE_TAR) $(LOADGEN_IMAGE_TAR); do \
+		echo "kind load image-archive $$tar"; $(KIND) load image-archive $$tar --name $(KIND_CLUSTER); done
+
 .PHONY: up
-up: kind-load ## Create kind cluster KIND_CLUSTER (wva), load the controller image, deploy it with the ConfigMap and the example VariantAutoscalings.
-	cd $(E2E_DIR) && $(GO) run ./cmd/deploy -kubeconfig $(KIND_KUBECONFIG)
+up: kind-load $(if $(filter 1,$(DEMO)),demo-load) ## Create kind cluster KIND_CLUSTER (wva), load the images, deploy the controller and the demo (DEMO=0: the example VariantAutoscaling instead).
+	cd $(E2E_DIR) && $(GO) run ./cmd/deploy -kubeconfig $(KIND_KUBECONFIG) $(UP_DEPLOY_FLAGS)
+
+.PHONY: plot
+plot: ## Draw the demo's timeline (load, KV cache, replicas) of the last PLOT_SINCE (15m) from its Prometheus to PLOT_OUT.{csv,png}.
+	cd $(E2E_DIR) && $(GO) run ./cmd/plot -kubeconfig $(KIND_KUBECONFIG) -since $(PLOT_SINCE) -step $(PLOT_STEP) -out $(PLOT_OUT)
 
 .PHONY: down
 down: kind-down ## Delete kind cluster KIND_CLUSTER (wva) made by `make up`.

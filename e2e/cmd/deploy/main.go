@@ -1,9 +1,13 @@
 // Command deploy puts WVA on a cluster the way the e2e suite does (kustomize
-// API + server-side apply with client-go; no kubectl), for `make up`: the
-// kind overlay with its capacity-scaling-config ConfigMap, the standalone
-// ConfigMap file users edit, and the example VariantAutoscalings.
+// API + server-side apply with client-go; no kubectl), for `make up`: an
+// overlay of the controller with its capacity-scaling-config ConfigMap
+// (default: the kind overlay), the standalone ConfigMap file users edit, the
+// example VariantAutoscalings, and optionally the demo (deploy/demo: an
+// emulated model, its load and Prometheus), waiting until WVA reads the
+// demo's metrics.
 //
 //	go run ./cmd/deploy -kubeconfig bin/kubeconfig-wva
+//	go run ./cmd/deploy -kubeconfig bin/kubeconfig-wva -overlay deploy/kustomize/overlays/demo -demo deploy/demo -examples=
 package main
 
 import (
@@ -18,6 +22,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -37,8 +42,10 @@ type options struct {
 	configMapFile    string
 	examples         string
 	examplesNS       string
+	demo             string
 	restart          bool
 	timeout          time.Duration
+	demoTimeout      time.Duration
 }
 
 func main() {
@@ -50,8 +57,10 @@ func main() {
 	flag.StringVar(&o.configMapFile, "configmap-file", manifests.StandaloneConfigMapFile, "ConfigMap file to apply after the overlay (empty: none)")
 	flag.StringVar(&o.examples, "examples", manifests.ExamplesDir+"/variantautoscaling.yaml", "comma-separated example manifests to apply (empty: none)")
 	flag.StringVar(&o.examplesNS, "examples-namespace", "llm", "namespace for the examples (created if missing)")
+	flag.StringVar(&o.demo, "demo", "", "demo kustomization to apply last, relative to the repository root, e.g. "+manifests.DemoDir+" (empty: none)")
 	flag.BoolVar(&o.restart, "restart-controller", true, "if the controller was already deployed, restart it (scale 0 -> 1) so that it runs the image just loaded")
 	flag.DurationVar(&o.timeout, "timeout", 3*time.Minute, "deadline for the CRDs and the controller rollout")
+	flag.DurationVar(&o.demoTimeout, "demo-timeout", 5*time.Minute, "deadline for the demo's Deployments to roll out, and then for its VariantAutoscalings to report MetricsAvailable")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -83,6 +92,10 @@ func run(ctx context.Context, o options) error {
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("kubernetes client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("dynamic client: %w", err)
 	}
 	applier, err := apply.New(cfg, fieldManager)
 	if err != nil {
@@ -135,8 +148,21 @@ func run(ctx context.Context, o options) error {
 			fmt.Printf("applied %s in namespace %s\n", file, o.examplesNS)
 		}
 	}
+	if o.demo != "" {
+		start = time.Now()
+		res, err := deployDemo(ctx, applier, kube, dyn, o.root, o.demo, o.demoTimeout)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("deployed %s (%d objects): %d Deployments available after %s, %d VariantAutoscalings with metrics %s later (%s in all)\n",
+			o.demo, res.objects, len(res.deployments), res.available.Round(time.Millisecond),
+			len(res.vas), res.metrics.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
+	}
 	fmt.Printf("\nUse the cluster with kubectl:\n  export KUBECONFIG=%s\n  kubectl get va -A\n  kubectl -n %s logs deploy/%s\n",
 		o.kubeconfig, manifests.Namespace, manifests.DeploymentName)
+	if o.demo != "" {
+		printDemoHelp(o.kubeconfig)
+	}
 	return nil
 }
 
