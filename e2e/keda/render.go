@@ -289,7 +289,10 @@ func ModuleDir(ctx context.Context, goBinary, version string) (string, error) {
 		Error string
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &info); err != nil {
-		return "", fmt.Errorf("go mod download %s@%s: %v (%s); output: %w", Module, version, runErr, strings.TrimSpace(stderr.String()), err)
+		if runErr != nil {
+			return "", fmt.Errorf("go mod download %s@%s: %w (%s)", Module, version, runErr, strings.TrimSpace(stderr.String()))
+		}
+		return "", fmt.Errorf("go mod download %s@%s: decoding its output %q: %w", Module, version, stdout.Bytes(), err)
 	}
 	switch {
 	case info.Error != "":
