@@ -344,6 +344,16 @@ func (r *loadRun) finish(ctx context.Context, t *testing.T) (workload.Summary, t
 	if err := r.writeFile("loadgen.log", log); err != nil {
 		t.Error(err)
 	}
+	// The timeline ends with a sample of the final state.
+	last := time.Now()
+	waitFor(ctx, t, "a timeline sample after the last check", 3*time.Second, fastPoll, func(context.Context) (bool, string, error) {
+		samples := r.rec.Snapshot().Samples
+		if len(samples) == 0 {
+			return false, "no samples", nil
+		}
+		at := samples[len(samples)-1].At
+		return at.After(last), "last sample at " + at.Format(time.RFC3339Nano), nil
+	})
 	series, err := r.writeTimeline(ctx, t)
 	if err != nil {
 		t.Error(err)

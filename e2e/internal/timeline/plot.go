@@ -65,7 +65,9 @@ func (s Series) WritePNG(w io.Writer, o PlotOptions) error {
 		for _, m := range o.Marks {
 			p.Add(vline{x: s.Elapsed(m.At), label: m.Label})
 		}
-		p.Legend.Top, p.Legend.Left = true, true
+		// Top right: the load has stopped and the replicas are down there
+		// by the end of a cycle.
+		p.Legend.Top = true
 	}
 	img := vgimg.NewWith(vgimg.UseImage(image.NewRGBA(image.Rect(0, 0, o.Width, o.Height))), vgimg.UseDPI(dpi))
 	dc := draw.New(img)

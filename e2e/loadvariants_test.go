@@ -1,0 +1,119 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/e2e-framework/pkg/features"
+
+	"github.com/wva-project/wva/e2e/internal/timeline"
+	"github.com/wva-project/wva/e2e/workload"
+)
+
+// Feature 12 settings: a ramp to 10 req/s (3 replicas' worth) in 30 s, held
+// for 30 s, on a cheap variant (cost 5, 1-2 replicas) and an expensive one
+// (cost 20, 0-2 replicas) of one model behind one Service.
+const (
+	variantsProfile = "ramp:0-10:30s,hold:10:30s"
+	variantsRate    = 10
+	cheapVariant    = "cheap"
+	costlyVariant   = "costly"
+)
+
+// Feature 12: two variants of one model with different costs. The model
+// needs 3 replicas: scale-up fills the cheap variant to its maximum before
+// it adds any expensive replica, and scale-down removes the expensive
+// replicas (down to their minimum 0) before any cheap one.
+func TestLoadTwoVariantsByCost(t *testing.T) {
+	f := suite.newFixture("loadvariants")
+	cheap := va{min: 1, max: 2, cost: "5"}
+	costly := va{minZero: true, max: 2, cost: "20"}
+	r := newLoadRun(f, t, "two-variants", variantsProfile,
+		[]workload.Variant{{Name: cheapVariant, Replicas: 1}, {Name: costlyVariant, Replicas: 0}},
+		[]va{cheap, costly})
+	needed := r.needed(variantsRate)
+
+	feature := features.New("two variants of one model with different costs").
+		WithSetup("register cleanup", f.setup).
+		WithSetup("Prometheus, the model's cheap variant at 1 replica and its expensive one at 0, the controller on a 20 s window", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			if needed <= cheap.max {
+				t.Fatalf("feature constants: %d req/s needs %d replicas, which the cheap variant's maxReplicas %d holds alone", variantsRate, needed, cheap.max)
+			}
+			r.setUp(ctx, t)
+			return ctx
+		}).
+		Assess("the load generator starts its profile", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			r.start(ctx, t)
+			return ctx
+		}).
+		Assess(fmt.Sprintf("scale-up fills the cheap variant first, then adds expensive replicas (the load needs %d)", needed), func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			r.waitVariants(ctx, t, fmt.Sprintf("%d replicas, %d of them expensive", needed, needed-cheap.max), r.loadStart, r.profile.Duration(),
+				func(total int32, by map[string]int32) bool { return total >= needed && by[costlyVariant] >= 1 })
+			checkCostOrder(t, r.rec.Snapshot(), true)
+			return ctx
+		}).
+		Assess("the load stops and scale-down removes the expensive replicas first", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			// At most 4 replicas (both variants at their maximum) come down
+			// to 1; the wait allows a window more than that takes.
+			budget := r.settleBudget(cheap.max+costly.max-cheap.min) + loadWindow
+			r.waitVariants(ctx, t, "cheap at minReplicas 1 and expensive at 0", r.loadStops(), budget,
+				func(_ int32, by map[string]int32) bool {
+					return by[cheapVariant] == cheap.min && by[costlyVariant] == 0
+				})
+			checkCostOrder(t, r.rec.Snapshot(), false)
+			return ctx
+		}).
+		Assess("the timeline: one up and one down phase, bounds, errors", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+			summary, s := r.finish(ctx, t)
+			logSteps(t, s)
+			phases := s.Phases()
+			flaps := timeline.Flaps(phases)
+			reaction, settle := cycleTimes(r, s, 1)
+			r.report(t, reaction, settle, s.Peak(), flaps, summary)
+			if len(phases) != 2 || !phases[0].Up || phases[1].Up {
+				t.Errorf("phases %s, want one up phase and one down phase (flaps %d)", describePhases(s, phases), flaps)
+			}
+			r.checkBounds(t, s)
+			checkLoadErrors(t, summary)
+			return ctx
+		}).
+		WithTeardown("write the timeline, restore the controller's args, delete the namespace", f.teardownStep).
+		Feature()
+
+	suite.env.Test(t, feature)
+}
+
+// waitVariants waits until want holds for the model's replicas (in all and
+// by variant), within deadline of since.
+func (r *loadRun) waitVariants(ctx context.Context, t *testing.T, what string, since time.Time, deadline time.Duration, want func(int32, map[string]int32) bool) {
+	t.Helper()
+	waitSince(ctx, t, what, since, deadline, loadPoll, r.totalReplicas(want))
+}
+
+// checkCostOrder checks the steps of one direction recorded so far: going
+// up, the expensive variant gains a replica only while the cheap one is at
+// its maximum (2); going down, the cheap variant loses one only while the
+// expensive one is at its minimum (0).
+func checkCostOrder(t *testing.T, s timeline.Series, up bool) {
+	t.Helper()
+	current := s.Initial()
+	for _, st := range s.Steps() {
+		current[st.Variant] = st.To
+		if st.Up() != up {
+			continue
+		}
+		switch {
+		case up && st.Variant == costlyVariant && current[cheapVariant] < 2:
+			t.Errorf("at %.1fs the expensive variant scaled up to %d while the cheap one had %d replicas, below its maxReplicas 2",
+				s.Elapsed(st.At), st.To, current[cheapVariant])
+		case !up && st.Variant == cheapVariant && current[costlyVariant] > 0:
+			t.Errorf("at %.1fs the cheap variant scaled down to %d while the expensive one still had %d replicas, above its minReplicas 0",
+				s.Elapsed(st.At), st.To, current[costlyVariant])
+		}
+	}
+}
