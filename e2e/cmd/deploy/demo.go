@@ -34,8 +34,9 @@ type demoResult struct {
 
 // deployDemo renders the demo kustomization dir (relative to root), applies
 // it and waits, within timeout each, until its Deployments have rolled out
-// and every VariantAutoscaling it holds reports MetricsAvailable=True: then
-// Prometheus scrapes the model and the controller reads it, the loop is
+// and every VariantAutoscaling it holds reports MetricsAvailable=True from
+// an analysis that ran after the apply: then Prometheus scrapes the model
+// and the (possibly just restarted) controller reads it, the loop is
 // closed.
 func deployDemo(ctx context.Context, applier *apply.Applier, kube kubernetes.Interface, dyn dynamic.Interface, root, dir string, timeout time.Duration) (demoResult, error) {
 	objs, err := manifests.Render(manifests.OSPath(root, dir))
@@ -52,6 +53,9 @@ func deployDemo(ctx context.Context, applier *apply.Applier, kube kubernetes.Int
 			res.vas = append(res.vas, id)
 		}
 	}
+	// The controller's clock is the node's: on kind, this machine's. Status
+	// times have whole seconds.
+	applied := time.Now().Truncate(time.Second)
 	if err := applier.Apply(ctx, objs, apply.Options{}); err != nil {
 		return res, fmt.Errorf("demo: %w", err)
 	}
@@ -68,7 +72,7 @@ func deployDemo(ctx context.Context, applier *apply.Applier, kube kubernetes.Int
 	start = time.Now()
 	for _, id := range res.vas {
 		ns, name, _ := strings.Cut(id, "/")
-		if err := waitMetricsAvailable(ctx, dyn, ns, name, timeout); err != nil {
+		if err := waitMetricsAvailable(ctx, dyn, ns, name, applied, timeout); err != nil {
 			return res, fmt.Errorf("demo: %w", err)
 		}
 	}
@@ -76,17 +80,16 @@ func deployDemo(ctx context.Context, applier *apply.Applier, kube kubernetes.Int
 	return res, nil
 }
 
-// waitMetricsAvailable waits until the VariantAutoscaling namespace/name has
-// condition MetricsAvailable=True; on timeout the error shows the condition
-// last seen.
-func waitMetricsAvailable(ctx context.Context, dyn dynamic.Interface, namespace, name string, timeout time.Duration) error {
+// waitMetricsAvailable waits until the VariantAutoscaling namespace/name
+// has condition MetricsAvailable=True and an analysis that ran at or after
+// since; on timeout the error shows what was last seen.
+func waitMetricsAvailable(ctx context.Context, dyn dynamic.Interface, namespace, name string, since time.Time, timeout time.Duration) error {
 	_, err := poll.Until(ctx, clock.RealClock{}, timeout, time.Second, func(ctx context.Context) (bool, string, error) {
 		u, err := dyn.Resource(vaResource).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return false, fmt.Sprintf("get failed: %v", err), nil
 		}
-		ok, seen, err := metricsAvailable(u)
-		return ok, seen, err
+		return metricsAvailable(u, since)
 	})
 	if err != nil {
 		return fmt.Errorf("VariantAutoscaling %s/%s: no MetricsAvailable=True (is Prometheus scraping the model, and does the controller run with --prometheus-url?): %w",
@@ -96,8 +99,10 @@ func waitMetricsAvailable(ctx context.Context, dyn dynamic.Interface, namespace,
 }
 
 // metricsAvailable reports whether the VariantAutoscaling u has condition
-// MetricsAvailable=True, with the condition as seen.
-func metricsAvailable(u *unstructured.Unstructured) (bool, string, error) {
+// MetricsAvailable=True and status.lastAnalysis from since or later (so
+// that a status left by an earlier controller does not count), with what
+// it saw.
+func metricsAvailable(u *unstructured.Unstructured, since time.Time) (bool, string, error) {
 	var va v1alpha1.VariantAutoscaling
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &va); err != nil {
 		return false, "", fmt.Errorf("decoding VariantAutoscaling %s/%s: %w", u.GetNamespace(), u.GetName(), err)
@@ -106,7 +111,17 @@ func metricsAvailable(u *unstructured.Unstructured) (bool, string, error) {
 	if c == nil {
 		return false, "no MetricsAvailable condition yet", nil
 	}
-	return c.Status == metav1.ConditionTrue, fmt.Sprintf("MetricsAvailable=%s %s: %s", c.Status, c.Reason, c.Message), nil
+	seen := fmt.Sprintf("MetricsAvailable=%s %s: %s", c.Status, c.Reason, c.Message)
+	a := va.Status.LastAnalysis
+	switch {
+	case c.Status != metav1.ConditionTrue:
+		return false, seen, nil
+	case a == nil:
+		return false, seen + "; no analysis yet", nil
+	case a.Time.Time.Before(since):
+		return false, seen + "; last analysis at " + a.Time.UTC().Format(time.RFC3339) + ", before the apply", nil
+	}
+	return true, seen, nil
 }
 
 // printDemoHelp tells how to watch the demo and draw its timeline.

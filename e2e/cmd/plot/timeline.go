@@ -142,9 +142,10 @@ func value(m map[int64]float64, ms int64) float64 {
 // plottable returns s without the samples in which a variant has neither
 // current nor desired replicas (e.g. before the controller was first
 // scraped): timeline.Series.WritePNG fits the replicas axis to the larger
-// of the two in every sample, and a sample with both NaN makes that NaN,
-// on which the axis's tick labelling does not terminate. The CSV keeps
-// every sample.
+// of the two in every sample, and a sample with both NaN makes the axis's
+// top NaN, which leaves the panel without a usable scale (with gonum's
+// default ticker, drawing it did not even terminate). The CSV keeps every
+// sample.
 func plottable(s timeline.Series) timeline.Series {
 	out := s
 	out.Samples = slices.DeleteFunc(slices.Clone(s.Samples), func(smp timeline.Sample) bool {
