@@ -103,12 +103,12 @@ func sameReplicas(want, got []float64) bool {
 	return true
 }
 
-// describe is the cycle as text: clock times, and seconds since the start
-// of the series (the PNG's time axis).
+// describe is the cycle as text: UTC clock times, and seconds since the
+// start of the series (the PNG's time axis).
 func (c cycle) describe(s timeline.Series) string {
 	var b strings.Builder
 	when := func(t time.Time) string {
-		return fmt.Sprintf("%s (%.0f s)", t.Format("15:04:05"), s.Elapsed(t))
+		return fmt.Sprintf("%s (%.0f s)", t.UTC().Format("15:04:05"), s.Elapsed(t))
 	}
 	fmt.Fprintf(&b, "load rose from idle at %s\n", when(c.Rise))
 	if c.FirstScaleUp.IsZero() {

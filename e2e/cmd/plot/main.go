@@ -1,18 +1,18 @@
-// Command plot draws the timeline of the demo of deploy/demo (`make plot`):
-// it reads the demo's Prometheus through the API server's service proxy
-// (the only way to the cluster is its kubeconfig), for the last -since,
-// and writes
+// Command plot draws the timeline of the demo of deploy/demo (`make plot`).
+// It reads the demo's Prometheus for the last -since through the API
+// server's service proxy (the cluster is reached through its kubeconfig
+// only) and writes, with the e2e suite's timeline writers
+// (e2e/internal/timeline):
 //
 //   - <out>.csv: one row per sample (every -step), one column per value;
 //   - <out>.png: the offered load and the requests running and waiting in
 //     the model's replicas, their mean KV-cache usage (with the thresholds
 //     the VariantAutoscalings apply), and each variant's current and desired
-//     replicas, over one time axis;
+//     replicas, over one time axis.
 //
-// (package e2e/internal/timeline, the e2e suite's writer), and prints the
-// load cycles it finds: when the load rose, the first scale-up, the peak
-// replicas, the time back to the starting replicas. These are marked on the
-// PNG too.
+// It prints the load cycles it finds (when the load rose, the first
+// scale-up, the peak replicas, the time back to the starting replicas) and
+// marks them on the PNG. Times are UTC.
 //
 //	go run ./cmd/plot -kubeconfig ../bin/kubeconfig-wva -since 15m -out ../bin/plot/wva-demo
 package main
@@ -126,8 +126,8 @@ func run(ctx context.Context, o options) error {
 	if err := writeFile(o.out+".png", func(f *os.File) error { return plottable(series).WritePNG(f, plot) }); err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s.csv and %s.png: %s to %s, every %s, variants %v\n", o.out, o.out,
-		r.Start.Format("15:04:05"), r.End.Format("15:04:05"), o.step, series.Variants)
+	fmt.Printf("wrote %s.csv and %s.png: %s to %s UTC, every %s, variants %v\n", o.out, o.out,
+		r.Start.UTC().Format("15:04:05"), r.End.UTC().Format("15:04:05"), o.step, series.Variants)
 	if len(found) == 0 {
 		fmt.Println("no load cycle in the window (the load never rose from idle); try a larger -since")
 	}
