@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"math"
 	"testing"
 	"time"
 
@@ -124,46 +123,4 @@ func checkCycle(t *testing.T, r *loadRun, s timeline.Series, summary workload.Su
 	}
 	r.checkBounds(t, s)
 	checkLoadErrors(t, summary)
-}
-
-// noTime marks a time cycleTimes could not measure.
-const noTime = time.Duration(math.MinInt64)
-
-// cycleTimes measures a load cycle: reaction is the time from saturation
-// (see loadRun.saturation) to the first scale-up, settle-down the time
-// from the end of the load to the step that brought the model to minimum
-// replicas in all. Either is noTime when the series has no such step.
-func cycleTimes(r *loadRun, s timeline.Series, minimum int32) (reaction, settle time.Duration) {
-	reaction, settle = noTime, noTime
-	saturated, ok := r.saturation(1)
-	steps := s.Steps()
-	for _, st := range steps {
-		if st.Up() && ok {
-			reaction = st.At.Sub(saturated)
-			break
-		}
-	}
-	if n := len(steps); n > 0 && !steps[n-1].Up() && steps[n-1].Total == minimum {
-		settle = steps[n-1].At.Sub(r.loadStops())
-	}
-	return reaction, settle
-}
-
-// describePhases renders phases as "up 1->4 (3 steps, 12.3-40.1s), ...".
-func describePhases(s timeline.Series, phases []timeline.Phase) string {
-	if len(phases) == 0 {
-		return "none"
-	}
-	out := ""
-	for i, p := range phases {
-		if i > 0 {
-			out += ", "
-		}
-		dir := "down"
-		if p.Up {
-			dir = "up"
-		}
-		out += fmt.Sprintf("%s %d->%d (%d steps, %.1f-%.1fs)", dir, p.From, p.To, p.Steps, s.Elapsed(p.Start), s.Elapsed(p.End))
-	}
-	return out
 }

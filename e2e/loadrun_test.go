@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,8 +196,8 @@ func (r *loadRun) setUp(ctx context.Context, t *testing.T) {
 	}
 	r.rec = rec
 	// Whatever happens, the timeline is written before the namespace goes.
-	r.f.onTeardown("writing the timeline", func(ctx context.Context) error {
-		_, err := r.writeTimeline(ctx, t)
+	r.f.onTeardown("writing the timeline", func(context.Context) error {
+		_, err := r.writeTimeline(t)
 		return err
 	})
 }
@@ -272,6 +271,9 @@ func (r *loadRun) start(ctx context.Context, t *testing.T) {
 	t.Logf("load generator started its profile %s at %s (%s after the recorder)", r.profile,
 		r.loadStart.Format(time.RFC3339Nano), r.loadStart.Sub(r.rec.Snapshot().Start).Round(time.Millisecond))
 	r.mark("load starts", r.loadStart)
+	if at, ok := r.saturation(1); ok {
+		r.mark("saturation", at)
+	}
 	r.mark("load stops", r.loadStops())
 }
 
@@ -354,7 +356,7 @@ func (r *loadRun) finish(ctx context.Context, t *testing.T) (workload.Summary, t
 		at := samples[len(samples)-1].At
 		return at.After(last), "last sample at " + at.Format(time.RFC3339Nano), nil
 	})
-	series, err := r.writeTimeline(ctx, t)
+	series, err := r.writeTimeline(t)
 	if err != nil {
 		t.Error(err)
 	}
@@ -364,7 +366,7 @@ func (r *loadRun) finish(ctx context.Context, t *testing.T) (workload.Summary, t
 // writeTimeline stops the recorder and writes timeline.csv and
 // timeline.png to the test's artifacts directory (once); it returns the
 // series.
-func (r *loadRun) writeTimeline(_ context.Context, t *testing.T) (timeline.Series, error) {
+func (r *loadRun) writeTimeline(t *testing.T) (timeline.Series, error) {
 	if r.rec == nil {
 		return timeline.Series{}, nil
 	}
@@ -422,106 +424,4 @@ func (r *loadRun) writeFile(name string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	return nil
-}
-
-// signalCount is the fewest running requests with which one replica
-// signals scale-up under the run's thresholds: saturated, or leaving less
-// spare KV capacity than the trigger.
-func (r *loadRun) signalCount() int {
-	c := r.thresholds
-	for n := 1; n <= r.model.Slots(); n++ {
-		kv := r.model.KVUsage(n)
-		if kv >= c.kv-tolerance || c.kv-kv < c.kvSpare-tolerance {
-			return n
-		}
-	}
-	return r.model.Slots()
-}
-
-// saturation is when the load crosses what the starting replicas serve
-// without signalling scale-up: the engine runs rate x request time
-// requests (Little's law) of the rate half a request earlier, so the first
-// replica reaches signalCount running half a request after the offered
-// rate reaches signalCount / request time. ok is false if it never does.
-func (r *loadRun) saturation(replicas int) (time.Time, bool) {
-	s := r.model.RequestDuration()
-	rate := float64(r.signalCount()*replicas) / s.Seconds()
-	for d := time.Duration(0); d <= r.profile.Duration(); d += 10 * time.Millisecond {
-		if r.profile.RateAt(d) >= rate {
-			return r.loadStart.Add(d + s/2), true
-		}
-	}
-	return time.Time{}, false
-}
-
-// needed is the replicas a steady rate needs: the fewest at which the
-// average replica's KV-cache usage leaves the spare capacity the trigger
-// asks for.
-func (r *loadRun) needed(rate float64) int32 {
-	c := r.thresholds
-	running := rate * r.model.RequestDuration().Seconds()
-	perReplica := (c.kv - c.kvSpare) / r.model.KVUsage(1)
-	return int32(math.Ceil(running/perReplica - tolerance))
-}
-
-// settleBudget is the longest the model may take, from the end of the
-// load, to come down by steps replicas: a first pass that notices (one
-// reconcile interval) the metrics that show it (one scrape interval) once
-// the last requests drained (one request time), then one window per step.
-func (r *loadRun) settleBudget(steps int32) time.Duration {
-	return time.Duration(steps)*loadWindow + loadReconcileInterval + promScrapeInterval + r.model.RequestDuration() + loadMargin
-}
-
-// reactionBudget is the longest from saturation to the first scale-up.
-func reactionBudget() time.Duration {
-	return loadReconcileInterval + promScrapeInterval + loadReactionSlack
-}
-
-// report prints the run's summary line to the test log and to the run's
-// end-of-run summary.
-func (r *loadRun) report(t *testing.T, reaction, settle time.Duration, peak int32, flaps int, summary workload.Summary) string {
-	seconds := func(d time.Duration) string {
-		if d == noTime {
-			return "none"
-		}
-		return fmt.Sprintf("%.1f", d.Seconds())
-	}
-	line := fmt.Sprintf("load-cycle mode=scale reaction=%s settle-down=%s peak=%d flaps=%d errors=%.2f run=%s",
-		seconds(reaction), seconds(settle), peak, flaps, summary.ErrorRatePercent, r.name)
-	t.Log(line)
-	suite.reportLoadRun(line)
-	return line
-}
-
-// logSteps logs every replica change of the series.
-func logSteps(t *testing.T, s timeline.Series) {
-	for _, st := range s.Steps() {
-		t.Logf("step at %6.1fs: %s %d -> %d (model %d)", s.Elapsed(st.At), st.Variant, st.From, st.To, st.Total)
-	}
-}
-
-// checkLoadErrors fails the test when the load generator saw 1% errors or
-// more.
-func checkLoadErrors(t *testing.T, s workload.Summary) {
-	t.Helper()
-	if s.ErrorRatePercent >= 1 || s.Scheduled == 0 {
-		t.Errorf("load generator: %.2f%% errors of %d requests (%d failed, %d skipped; last error %q), want < 1%%",
-			s.ErrorRatePercent, s.Scheduled, s.Failed, s.Skipped, s.LastError)
-	}
-}
-
-// checkBounds fails the test when a variant left its VariantAutoscaling's
-// bounds at any time of the series.
-func (r *loadRun) checkBounds(t *testing.T, s timeline.Series) {
-	t.Helper()
-	for i, v := range r.vas {
-		lo, hi, ok := s.Range(r.model.Variants[i].Name)
-		if !ok {
-			t.Errorf("variant %s: no replica count recorded", r.model.Variants[i].Name)
-			continue
-		}
-		if lo < v.min || hi > v.max {
-			t.Errorf("variant %s: replicas ranged over [%d, %d], outside [minReplicas %d, maxReplicas %d]", r.model.Variants[i].Name, lo, hi, v.min, v.max)
-		}
-	}
 }

@@ -67,14 +67,14 @@ func (m Model) Job(l Load) (*batchv1.Job, error) {
 	l = l.defaults()
 	var errs []error
 	for _, msg := range validation.IsDNS1123Label(l.Name) {
-		errs = append(errs, fmt.Errorf("Load.Name %q: %s", l.Name, msg))
+		errs = append(errs, fmt.Errorf("load name %q: %s", l.Name, msg))
 	}
 	if l.Image == "" {
-		errs = append(errs, errors.New("Load.Image: must not be empty"))
+		errs = append(errs, errors.New("load image: must not be empty"))
 	}
 	deadline, err := l.Deadline()
 	if err != nil {
-		errs = append(errs, fmt.Errorf("Load.Profile %q: %w", l.Profile, err))
+		errs = append(errs, fmt.Errorf("load profile %q: %w", l.Profile, err))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

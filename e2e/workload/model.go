@@ -78,39 +78,39 @@ type Variant struct {
 // Validate returns every problem of m.
 func (m Model) Validate() error {
 	var errs []error
-	for _, f := range []struct{ field, value string }{{"Namespace", m.Namespace}, {"Name", m.Name}} {
+	for _, f := range []struct{ field, value string }{{"namespace", m.Namespace}, {"name", m.Name}} {
 		for _, msg := range validation.IsDNS1123Label(f.value) {
 			errs = append(errs, fmt.Errorf("%s %q: %s", f.field, f.value, msg))
 		}
 	}
 	if m.ModelID == "" {
-		errs = append(errs, errors.New("ModelID: must not be empty"))
+		errs = append(errs, errors.New("model ID: must not be empty"))
 	}
 	if m.Image == "" {
-		errs = append(errs, errors.New("Image: must not be empty"))
+		errs = append(errs, errors.New("image: must not be empty"))
 	}
 	if err := m.Engine.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("Engine: %w", err))
+		errs = append(errs, fmt.Errorf("engine: %w", err))
 	}
 	if m.Request.PromptTokens < 1 || m.Request.OutputTokens < 1 {
-		errs = append(errs, fmt.Errorf("Request: %+v: want at least 1 prompt and 1 output token", m.Request))
+		errs = append(errs, fmt.Errorf("request %+v: want at least 1 prompt and 1 output token", m.Request))
 	} else if m.Request.Tokens() > m.Engine.KVCacheTokens {
-		errs = append(errs, fmt.Errorf("Request: %d tokens do not fit the %d-token KV cache", m.Request.Tokens(), m.Engine.KVCacheTokens))
+		errs = append(errs, fmt.Errorf("request: %d tokens do not fit the %d-token KV cache", m.Request.Tokens(), m.Engine.KVCacheTokens))
 	}
 	if len(m.Variants) == 0 {
-		errs = append(errs, errors.New("Variants: want at least one"))
+		errs = append(errs, errors.New("variants: want at least one"))
 	}
 	seen := map[string]bool{}
 	for i, v := range m.Variants {
 		for _, msg := range validation.IsDNS1123Label(m.DeploymentName(v.Name)) {
-			errs = append(errs, fmt.Errorf("Variants[%d] %q: Deployment name: %s", i, v.Name, msg))
+			errs = append(errs, fmt.Errorf("variant %d %q: Deployment name: %s", i, v.Name, msg))
 		}
 		if seen[v.Name] {
-			errs = append(errs, fmt.Errorf("Variants[%d] %q: duplicate name", i, v.Name))
+			errs = append(errs, fmt.Errorf("variant %d %q: duplicate name", i, v.Name))
 		}
 		seen[v.Name] = true
 		if v.Replicas < 0 {
-			errs = append(errs, fmt.Errorf("Variants[%d] %q: Replicas %d: must not be negative", i, v.Name, v.Replicas))
+			errs = append(errs, fmt.Errorf("variant %d %q: replicas %d: must not be negative", i, v.Name, v.Replicas))
 		}
 	}
 	return errors.Join(errs...)

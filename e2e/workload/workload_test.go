@@ -52,13 +52,13 @@ func TestValidate(t *testing.T) {
 		want []string // substrings of the error
 	}{
 		"valid":           {edit: func(*Model) {}},
-		"bad name":        {edit: func(m *Model) { m.Name = "Granite_13b" }, want: []string{"Name"}},
-		"no model ID":     {edit: func(m *Model) { m.ModelID = "" }, want: []string{"ModelID"}},
+		"bad name":        {edit: func(m *Model) { m.Name = "Granite_13b" }, want: []string{"name"}},
+		"no model ID":     {edit: func(m *Model) { m.ModelID = "" }, want: []string{"model ID"}},
 		"request > KV":    {edit: func(m *Model) { m.Request.OutputTokens = 1000 }, want: []string{"do not fit"}},
-		"bad engine":      {edit: func(m *Model) { m.Engine.MaxNumSeqs = 0 }, want: []string{"Engine", "MaxNumSeqs"}},
-		"no variants":     {edit: func(m *Model) { m.Variants = nil }, want: []string{"Variants"}},
+		"bad engine":      {edit: func(m *Model) { m.Engine.MaxNumSeqs = 0 }, want: []string{"engine", "MaxNumSeqs"}},
+		"no variants":     {edit: func(m *Model) { m.Variants = nil }, want: []string{"variants"}},
 		"duplicate":       {edit: func(m *Model) { m.Variants[1].Name = "cheap" }, want: []string{"duplicate"}},
-		"every problem":   {edit: func(m *Model) { m.Image, m.Variants[0].Replicas = "", -1 }, want: []string{"Image", "Replicas -1"}},
+		"every problem":   {edit: func(m *Model) { m.Image, m.Variants[0].Replicas = "", -1 }, want: []string{"image", "replicas -1"}},
 		"long Deployment": {edit: func(m *Model) { m.Variants[0].Name = strings.Repeat("v", 60) }, want: []string{"Deployment name"}},
 	}
 	for name, tc := range cases {

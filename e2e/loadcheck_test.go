@@ -1,0 +1,160 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/wva-project/wva/e2e/internal/timeline"
+	"github.com/wva-project/wva/e2e/workload"
+)
+
+// What the load features predict and measure: when a replica signals
+// scale-up, the replicas a rate needs, the reaction and settle-down times
+// and their budgets, and the checks every load run makes.
+
+// noTime marks a time cycleTimes could not measure.
+const noTime = time.Duration(math.MinInt64)
+
+// cycleTimes measures a load cycle: reaction is the time from saturation
+// (see loadRun.saturation) to the first scale-up, settle-down the time
+// from the end of the load to the step that brought the model to minimum
+// replicas in all. Either is noTime when the series has no such step.
+func cycleTimes(r *loadRun, s timeline.Series, minimum int32) (reaction, settle time.Duration) {
+	reaction, settle = noTime, noTime
+	saturated, ok := r.saturation(1)
+	steps := s.Steps()
+	for _, st := range steps {
+		if st.Up() && ok {
+			reaction = st.At.Sub(saturated)
+			break
+		}
+	}
+	if n := len(steps); n > 0 && !steps[n-1].Up() && steps[n-1].Total == minimum {
+		settle = steps[n-1].At.Sub(r.loadStops())
+	}
+	return reaction, settle
+}
+
+// describePhases renders phases as "up 1->4 (3 steps, 12.3-40.1s), ...".
+func describePhases(s timeline.Series, phases []timeline.Phase) string {
+	if len(phases) == 0 {
+		return "none"
+	}
+	out := ""
+	for i, p := range phases {
+		if i > 0 {
+			out += ", "
+		}
+		dir := "down"
+		if p.Up {
+			dir = "up"
+		}
+		out += fmt.Sprintf("%s %d->%d (%d steps, %.1f-%.1fs)", dir, p.From, p.To, p.Steps, s.Elapsed(p.Start), s.Elapsed(p.End))
+	}
+	return out
+}
+
+// signalCount is the fewest running requests with which one replica
+// signals scale-up under the run's thresholds: saturated, or leaving less
+// spare KV capacity than the trigger.
+func (r *loadRun) signalCount() int {
+	c := r.thresholds
+	for n := 1; n <= r.model.Slots(); n++ {
+		kv := r.model.KVUsage(n)
+		if kv >= c.kv-tolerance || c.kv-kv < c.kvSpare-tolerance {
+			return n
+		}
+	}
+	return r.model.Slots()
+}
+
+// saturation is when the load crosses what the starting replicas serve
+// without signalling scale-up: the engine runs rate x request time
+// requests (Little's law) of the rate half a request earlier, so the first
+// replica reaches signalCount running half a request after the offered
+// rate reaches signalCount / request time. ok is false if it never does.
+func (r *loadRun) saturation(replicas int) (time.Time, bool) {
+	s := r.model.RequestDuration()
+	rate := float64(r.signalCount()*replicas) / s.Seconds()
+	for d := time.Duration(0); d <= r.profile.Duration(); d += 10 * time.Millisecond {
+		if r.profile.RateAt(d) >= rate {
+			return r.loadStart.Add(d + s/2), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// needed is the replicas a steady rate needs: the fewest at which the
+// average replica's KV-cache usage leaves the spare capacity the trigger
+// asks for.
+func (r *loadRun) needed(rate float64) int32 {
+	c := r.thresholds
+	running := rate * r.model.RequestDuration().Seconds()
+	perReplica := (c.kv - c.kvSpare) / r.model.KVUsage(1)
+	return int32(math.Ceil(running/perReplica - tolerance))
+}
+
+// settleBudget is the longest the model may take, from the end of the
+// load, to come down by steps replicas: a first pass that notices (one
+// reconcile interval) the metrics that show it (one scrape interval) once
+// the last requests drained (one request time), then one window per step.
+func (r *loadRun) settleBudget(steps int32) time.Duration {
+	return time.Duration(steps)*loadWindow + loadReconcileInterval + promScrapeInterval + r.model.RequestDuration() + loadMargin
+}
+
+// reactionBudget is the longest from saturation to the first scale-up.
+func reactionBudget() time.Duration {
+	return loadReconcileInterval + promScrapeInterval + loadReactionSlack
+}
+
+// report prints the run's summary line to the test log and to the run's
+// end-of-run summary.
+func (r *loadRun) report(t *testing.T, reaction, settle time.Duration, peak int32, flaps int, summary workload.Summary) {
+	seconds := func(d time.Duration) string {
+		if d == noTime {
+			return "none"
+		}
+		return fmt.Sprintf("%.1f", d.Seconds())
+	}
+	line := fmt.Sprintf("load-cycle mode=scale reaction=%s settle-down=%s peak=%d flaps=%d errors=%.2f run=%s",
+		seconds(reaction), seconds(settle), peak, flaps, summary.ErrorRatePercent, r.name)
+	t.Log(line)
+	suite.reportLoadRun(line)
+}
+
+// logSteps logs every replica change of the series.
+func logSteps(t *testing.T, s timeline.Series) {
+	for _, st := range s.Steps() {
+		t.Logf("step at %6.1fs: %s %d -> %d (model %d)", s.Elapsed(st.At), st.Variant, st.From, st.To, st.Total)
+	}
+}
+
+// checkLoadErrors fails the test when the load generator saw 1% errors or
+// more.
+func checkLoadErrors(t *testing.T, s workload.Summary) {
+	t.Helper()
+	if s.ErrorRatePercent >= 1 || s.Scheduled == 0 {
+		t.Errorf("load generator: %.2f%% errors of %d requests (%d failed, %d skipped; last error %q), want < 1%%",
+			s.ErrorRatePercent, s.Scheduled, s.Failed, s.Skipped, s.LastError)
+	}
+}
+
+// checkBounds fails the test when a variant left its VariantAutoscaling's
+// bounds at any time of the series.
+func (r *loadRun) checkBounds(t *testing.T, s timeline.Series) {
+	t.Helper()
+	for i, v := range r.vas {
+		lo, hi, ok := s.Range(r.model.Variants[i].Name)
+		if !ok {
+			t.Errorf("variant %s: no replica count recorded", r.model.Variants[i].Name)
+			continue
+		}
+		if lo < v.min || hi > v.max {
+			t.Errorf("variant %s: replicas ranged over [%d, %d], outside [minReplicas %d, maxReplicas %d]", r.model.Variants[i].Name, lo, hi, v.min, v.max)
+		}
+	}
+}
