@@ -102,8 +102,10 @@ type VariantAutoscalingStatus struct {
 	// +optional
 	LastScaleTime *metav1.Time `json:"lastScaleTime,omitempty"`
 
-	// appliedConfig is the effective capacity-scaling configuration used for
-	// the last analysis.
+	// appliedConfig is the effective capacity-scaling configuration that
+	// applies to this variant: the one the next analysis of its model uses.
+	// It is written from the controller's in-memory configuration as soon as
+	// the ConfigMap changes, without waiting for metrics.
 	// +optional
 	AppliedConfig *AppliedCapacityConfig `json:"appliedConfig,omitempty"`
 
