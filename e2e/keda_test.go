@@ -114,44 +114,15 @@ func TestKEDARuns(t *testing.T) {
 
 	feature := features.New("KEDA runs").
 		WithSetup("register cleanup", f.setup).
-		WithSetup("load the KEDA, stub and Prometheus images", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			var err error
-			if settings, err = kedaSettingsFromEnv(); err != nil {
-				t.Fatal(err)
-			}
-			suite.loadKEDAImages(ctx, t, settings)
+		WithSetup("load the KEDA, stub and Prometheus images", func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
+			ctx = loadKEDAStep(&settings)(ctx, t, cfg)
 			suite.loadScaleUpImages(ctx, t)
 			return ctx
 		}).
-		WithSetup("install KEDA from its module's manifests", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			objs := renderKEDA(ctx, t, settings)
-			// Registered before installing: a half-done install is removed too.
-			f.onTeardown("uninstalling KEDA", func(ctx context.Context) error {
-				if t.Failed() {
-					suite.exportKEDA(ctx, t, ns)
-				}
-				start := time.Now()
-				err := keda.Uninstall(ctx, suite.rest, objs, keda.InstallOptions{FieldManager: fieldManager, Timeout: kedaInstallDeadline})
-				if err == nil {
-					t.Logf("KEDA uninstalled in %s", time.Since(start).Round(time.Millisecond))
-				}
-				return err
-			})
-			res, err := keda.Install(ctx, suite.rest, objs, keda.InstallOptions{FieldManager: fieldManager, Timeout: kedaInstallDeadline})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("KEDA %s: %d objects applied in %s; after that, operator available %s, metrics server available %s, APIService %s Available %s",
-				settings.version, len(objs), res.Applied.Round(time.Millisecond), res.OperatorAvailable.Round(time.Millisecond),
-				res.MetricsServerAvailable.Round(time.Millisecond), keda.APIServiceName, res.APIServiceAvailable.Round(time.Millisecond))
-			suite.measure("KEDA runs: applied -> operator available", res.OperatorAvailable)
-			suite.measure("KEDA runs: applied -> metrics server available", res.MetricsServerAvailable)
-			suite.measure("KEDA runs: applied -> APIService %s Available", res.APIServiceAvailable, keda.APIServiceName)
-			return ctx
-		}).
+		WithSetup("install KEDA from its module's manifests", installKEDAStep(f, &settings, &ns, "KEDA runs")).
 		WithSetup("Prometheus scraping a vLLM stub with 6 waiting requests, and a target Deployment", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			ns = f.namespace(ctx, t)
-			if err := deployPrometheus(ctx, ns, suite.opts.promImage); err != nil {
+			if err := deployPrometheus(ctx, ns, suite.opts.promImage, scrapeWorkloads); err != nil {
 				t.Fatal(err)
 			}
 			create := metav1.CreateOptions{FieldManager: fieldManager}
@@ -180,11 +151,14 @@ func TestKEDARuns(t *testing.T) {
 			return ctx
 		}).
 		Assess("a ScaledObject with a prometheus trigger becomes Ready and KEDA creates its HPA", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			so := keda.ScaledObject(ns, kedaScaledObject, keda.ScaledObjectSpec{
+			so, err := keda.ScaledObject(ns, kedaScaledObject, keda.ScaledObjectSpec{
 				Target: kedaTarget, MinReplicas: 1, MaxReplicas: kedaMaxReplicas, PollingInterval: 5,
 				Triggers: []keda.Trigger{keda.PrometheusTrigger(
 					fmt.Sprintf("http://%s.%s.svc:%d", promName, ns, promPort), kedaQuery(ns), fmt.Sprint(kedaThreshold))},
 			})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if _, err := suite.dyn.Resource(keda.ScaledObjectResource).Namespace(ns).Create(ctx, so, metav1.CreateOptions{FieldManager: fieldManager}); err != nil {
 				t.Fatalf("creating ScaledObject %s/%s: %v", ns, kedaScaledObject, err)
 			}
@@ -256,6 +230,54 @@ func TestKEDARuns(t *testing.T) {
 		Feature()
 
 	suite.env.Test(t, feature)
+}
+
+// loadKEDAStep is a Setup step that reads the KEDA settings from the
+// environment into settings and loads the KEDA images into the cluster.
+func loadKEDAStep(settings *kedaSettings) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		var err error
+		if *settings, err = kedaSettingsFromEnv(); err != nil {
+			t.Fatal(err)
+		}
+		suite.loadKEDAImages(ctx, t, *settings)
+		return ctx
+	}
+}
+
+// installKEDAStep is a Setup step that installs KEDA from its module's
+// manifests and waits until it serves the external metrics API; the
+// feature's teardown uninstalls it, after exporting KEDA's logs and the
+// ScaledObjects and HPAs of *ns when the feature failed. The install's
+// times are measured under the feature's name.
+func installKEDAStep(f *fixture, settings *kedaSettings, ns *string, feature string) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		objs := renderKEDA(ctx, t, *settings)
+		opts := keda.InstallOptions{FieldManager: fieldManager, Timeout: kedaInstallDeadline}
+		// Registered before installing: a half-done install is removed too.
+		f.onTeardown("uninstalling KEDA", func(ctx context.Context) error {
+			if t.Failed() {
+				suite.exportKEDA(ctx, t, *ns)
+			}
+			start := time.Now()
+			err := keda.Uninstall(ctx, suite.rest, objs, opts)
+			if err == nil {
+				t.Logf("KEDA uninstalled in %s", time.Since(start).Round(time.Millisecond))
+			}
+			return err
+		})
+		res, err := keda.Install(ctx, suite.rest, objs, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("KEDA %s: %d objects applied in %s; after that, operator available %s, metrics server available %s, APIService %s Available %s",
+			settings.version, len(objs), res.Applied.Round(time.Millisecond), res.OperatorAvailable.Round(time.Millisecond),
+			res.MetricsServerAvailable.Round(time.Millisecond), keda.APIServiceName, res.APIServiceAvailable.Round(time.Millisecond))
+		suite.measure("%s: KEDA applied -> operator available", res.OperatorAvailable, feature)
+		suite.measure("%s: KEDA applied -> metrics server available", res.MetricsServerAvailable, feature)
+		suite.measure("%s: KEDA applied -> APIService %s Available", res.APIServiceAvailable, feature, keda.APIServiceName)
+		return ctx
+	}
 }
 
 // kedaQuery is the trigger's PromQL: the stub's waiting requests in

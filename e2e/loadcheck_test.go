@@ -101,14 +101,33 @@ func (r *loadRun) needed(rate float64) int32 {
 // settleBudget is the longest the model may take, from the end of the
 // load, to come down by steps replicas: a first pass that notices (one
 // reconcile interval) the metrics that show it (one scrape interval) once
-// the last requests drained (one request time), then one window per step.
+// the last requests drained (one request time), then one window per step,
+// each followed by the actuation lag. With KEDA the next window starts
+// only when a pass (every reconcile interval) sees the target at the
+// lowered count, so every step but the last adds a reconcile interval.
 func (r *loadRun) settleBudget(steps int32) time.Duration {
-	return time.Duration(steps)*loadWindow + loadReconcileInterval + promScrapeInterval + r.model.RequestDuration() + loadMargin
+	perStep := loadWindow + r.actuationLag()
+	var seen time.Duration
+	if r.mode == actuateKEDA && steps > 1 {
+		seen = time.Duration(steps-1) * loadReconcileInterval
+	}
+	return time.Duration(steps)*perStep + seen + loadReconcileInterval + promScrapeInterval + r.model.RequestDuration() + loadMargin
 }
 
 // reactionBudget is the longest from saturation to the first scale-up.
-func reactionBudget() time.Duration {
-	return loadReconcileInterval + promScrapeInterval + loadReactionSlack
+func (r *loadRun) reactionBudget() time.Duration {
+	return loadReconcileInterval + promScrapeInterval + r.actuationLag() + loadReactionSlack
+}
+
+// actuationLag is the longest from a decision to the Deployment's
+// spec.replicas: none with /scale (the pass writes it); with KEDA,
+// Prometheus scrapes the gauge (one scrape interval) and the HPA reads it
+// at its next sync (one sync period).
+func (r *loadRun) actuationLag() time.Duration {
+	if r.mode == actuateKEDA {
+		return promScrapeInterval + hpaSyncPeriod
+	}
+	return 0
 }
 
 // report prints the run's summary line to the test log and to the run's
@@ -120,8 +139,8 @@ func (r *loadRun) report(t *testing.T, reaction, settle time.Duration, peak int3
 		}
 		return fmt.Sprintf("%.1f", d.Seconds())
 	}
-	line := fmt.Sprintf("load-cycle mode=scale reaction=%s settle-down=%s peak=%d flaps=%d errors=%.2f run=%s",
-		seconds(reaction), seconds(settle), peak, flaps, summary.ErrorRatePercent, r.name)
+	line := fmt.Sprintf("load-cycle mode=%s reaction=%s settle-down=%s peak=%d flaps=%d errors=%.2f run=%s",
+		r.mode, seconds(reaction), seconds(settle), peak, flaps, summary.ErrorRatePercent, r.name)
 	t.Log(line)
 	suite.reportLoadRun(line)
 }

@@ -89,9 +89,9 @@ func checkCycle(t *testing.T, r *loadRun, s timeline.Series, summary workload.Su
 	saturated, _ := r.saturation(1)
 	if reaction == noTime {
 		t.Errorf("no scale-up recorded")
-	} else if budget := reactionBudget(); reaction > budget {
-		t.Errorf("reaction %s: from saturation (%d running on the first replica, at %s) to the first scale-up, want <= %s (reconcile %s + scrape %s + %s)",
-			reaction.Round(time.Millisecond), r.signalCount(), saturated.Format(time.RFC3339Nano), budget, loadReconcileInterval, promScrapeInterval, loadReactionSlack)
+	} else if budget := r.reactionBudget(); reaction > budget {
+		t.Errorf("reaction %s: from saturation (%d running on the first replica, at %s) to the first scale-up, want <= %s (reconcile %s + scrape %s + actuation %s + %s)",
+			reaction.Round(time.Millisecond), r.signalCount(), saturated.Format(time.RFC3339Nano), budget, loadReconcileInterval, promScrapeInterval, r.actuationLag(), loadReactionSlack)
 	}
 	if s.Peak() != peak {
 		t.Errorf("peak %d replicas, want %d", s.Peak(), peak)
@@ -99,8 +99,8 @@ func checkCycle(t *testing.T, r *loadRun, s timeline.Series, summary workload.Su
 	if settle == noTime {
 		t.Errorf("the model did not come back to minReplicas %d after the load", minimum)
 	} else if budget := r.settleBudget(peak - minimum); settle > budget {
-		t.Errorf("settle-down %s from the end of the load to minReplicas, want <= %s (%d steps x window %s + reconcile %s + scrape %s + request %s + %s)",
-			settle.Round(time.Millisecond), budget, peak-minimum, loadWindow, loadReconcileInterval, promScrapeInterval, r.model.RequestDuration(), loadMargin)
+		t.Errorf("settle-down %s from the end of the load to minReplicas, want <= %s (%d steps x (window %s + actuation %s) + reconcile %s + scrape %s + request %s + %s, see settleBudget)",
+			settle.Round(time.Millisecond), budget, peak-minimum, loadWindow, r.actuationLag(), loadReconcileInterval, promScrapeInterval, r.model.RequestDuration(), loadMargin)
 	}
 	if len(phases) != 2 || !phases[0].Up || phases[1].Up || flaps != 0 {
 		t.Errorf("phases %s, want one up phase and one down phase (flaps %d)", describePhases(s, phases), flaps)

@@ -66,6 +66,23 @@ var (
 	loadRequest = emulator.Request{PromptTokens: 40, OutputTokens: 60}
 )
 
+// actuation is how a load run's decisions reach the Deployments, the mode
+// of its summary line.
+type actuation string
+
+const (
+	// actuateScale: the controller writes /scale (--actuation=scale).
+	actuateScale actuation = "scale"
+	// actuateKEDA: the controller only publishes wva_desired_replicas
+	// (--actuation=metrics), Prometheus scrapes it and KEDA's HPA scales.
+	actuateKEDA actuation = "keda"
+)
+
+// hpaSyncPeriod is how often the HPA controller acts: kube-controller-
+// manager's --horizontal-pod-autoscaler-sync-period, at its default on the
+// suite's clusters.
+const hpaSyncPeriod = 15 * time.Second
+
 // loadRun is one load run: Prometheus and an emulated model in a namespace
 // of the feature, the controller on that Prometheus, one
 // VariantAutoscaling per variant, the timeline recorder and the load Job.
@@ -73,10 +90,12 @@ type loadRun struct {
 	f *fixture
 	// name is the run in the summary line; test names its artifacts.
 	name, test string
-	model      workload.Model
-	vas        []va
-	load       workload.Load
-	profile    loadgen.Profile
+	// mode is how decisions are applied; newLoadRun sets actuateScale.
+	mode    actuation
+	model   workload.Model
+	vas     []va
+	load    workload.Load
+	profile loadgen.Profile
 	// thresholds are what the controller applies: the built-in defaults
 	// (the run deletes the ConfigMap; setUp checks the VAs show them).
 	thresholds thresholds
@@ -100,7 +119,7 @@ func newLoadRun(f *fixture, t *testing.T, name, profile string, variants []workl
 		t.Fatalf("load run %s: %d variants, %d VariantAutoscalings", name, len(variants), len(vas))
 	}
 	return &loadRun{
-		f: f, name: name, test: t.Name(), profile: p, vas: vas,
+		f: f, name: name, test: t.Name(), profile: p, vas: vas, mode: actuateScale,
 		model: workload.Model{
 			Name: "llm", ModelID: "e2e/emulated-" + name, Image: suite.opts.emulatorImage,
 			Engine: loadEngine, Request: loadRequest, Variants: variants,
@@ -127,7 +146,14 @@ func (r *loadRun) setUp(ctx context.Context, t *testing.T) {
 		v.name = r.model.DeploymentName(r.model.Variants[i].Name)
 		v.target = v.name
 	}
-	if err := deployPrometheus(ctx, ns, suite.opts.promImage); err != nil {
+	targets := scrapeWorkloads
+	if r.mode == actuateKEDA {
+		targets = scrapeWorkloadsAndController
+		if err := r.f.allowControllerScrape(ctx, ns); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := deployPrometheus(ctx, ns, suite.opts.promImage, targets); err != nil {
 		t.Fatal(err)
 	}
 	applier, err := apply.New(suite.rest, fieldManager)
@@ -222,12 +248,20 @@ func (r *loadRun) setController(ctx context.Context, t *testing.T) {
 		"--reconcile-interval="+loadReconcileInterval.String(),
 		"--scale-down-stabilization="+loadWindow.String(),
 		"--metrics-scrape-interval="+promScrapeInterval.String(),
-		"--actuation=scale")
+		"--actuation="+r.controllerActuation())
 	took, err := suite.setControllerArgs(ctx, args, rolloutDeadline)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("controller rolled out with args %q in %s", args, took.Round(time.Millisecond))
+}
+
+// controllerActuation is the controller's --actuation in the run's mode.
+func (r *loadRun) controllerActuation() string {
+	if r.mode == actuateKEDA {
+		return "metrics"
+	}
+	return "scale"
 }
 
 func (r *loadRun) prometheus() promquery.Client {
@@ -393,7 +427,7 @@ func (r *loadRun) writeTimeline(t *testing.T) (timeline.Series, error) {
 	}
 	kvSignal := r.thresholds.kv - r.thresholds.kvSpare
 	opts := timeline.PlotOptions{
-		Title: fmt.Sprintf("load-cycle mode=scale run=%s: %s on %s", r.name, r.profile, r.model.ModelID),
+		Title: fmt.Sprintf("load-cycle mode=%s run=%s: %s on %s", r.mode, r.name, r.profile, r.model.ModelID),
 		KVLines: []timeline.Reference{
 			{Label: "kvCacheThreshold (saturated)", Value: r.thresholds.kv},
 			{Label: "scale-up above", Value: kvSignal},

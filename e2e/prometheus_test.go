@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,10 +14,12 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
+	"github.com/wva-project/wva/e2e/manifests"
 	"github.com/wva-project/wva/e2e/workload"
 )
 
@@ -60,28 +63,71 @@ func restrictedContainer() *corev1.SecurityContext {
 	}
 }
 
+// promTargets are what a feature's Prometheus scrapes.
+type promTargets int
+
+const (
+	// scrapeWorkloads: the labelled pods of its own namespace.
+	scrapeWorkloads promTargets = iota
+	// scrapeWorkloadsAndController: those and the controller's https
+	// /metrics (wva_desired_replicas, for KEDA), which needs the RBAC of
+	// fixture.allowControllerScrape.
+	scrapeWorkloadsAndController
+)
+
+// saTokenFile is where the kubelet mounts a pod's ServiceAccount token.
+const saTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+
 // prometheusConfig is prometheus.yml: pod discovery limited to namespace,
 // keeping the running pods labelled for scraping on their metrics or http
 // port, with the namespace and pod labels the controller's query selects
-// on. JSON is YAML.
-func prometheusConfig(namespace string) (string, error) {
-	cfg := map[string]any{
-		"global": map[string]string{"scrape_interval": promScrapeTime, "scrape_timeout": promScrapeTime, "evaluation_interval": promScrapeTime},
-		"scrape_configs": []map[string]any{{
-			"job_name": "vllm",
+// on; with scrapeWorkloadsAndController also the controller's pods, as
+// deploy/demo/prometheus.yml scrapes them. JSON is YAML.
+func prometheusConfig(namespace string, targets promTargets) (string, error) {
+	running := map[string]any{"source_labels": []string{"__meta_kubernetes_pod_phase"}, "regex": "Running", "action": "keep"}
+	podLabel := map[string]any{"source_labels": []string{"__meta_kubernetes_pod_name"}, "target_label": "pod"}
+	jobs := []map[string]any{{
+		"job_name": "vllm",
+		"kubernetes_sd_configs": []map[string]any{{
+			"role":       "pod",
+			"namespaces": map[string]any{"names": []string{namespace}},
+		}},
+		"relabel_configs": []map[string]any{
+			{"source_labels": []string{"__meta_kubernetes_pod_label_" + promLabelName(workload.LabelScrape)}, "regex": "true", "action": "keep"},
+			// A finished pod (the load generator's) is no target.
+			running,
+			{"source_labels": []string{"__meta_kubernetes_pod_container_port_name"}, "regex": workload.PortMetrics + "|" + workload.PortHTTP, "action": "keep"},
+			{"source_labels": []string{"__meta_kubernetes_namespace"}, "target_label": "namespace"},
+			podLabel,
+		},
+	}}
+	if targets == scrapeWorkloadsAndController {
+		// The controller serves /metrics over https with a self-signed
+		// certificate, to callers allowed GET /metrics (wva-metrics-reader).
+		// honor_labels keeps the gauge's own namespace label (the
+		// VariantAutoscaling's), which the trigger's query selects on.
+		jobs = append(jobs, map[string]any{
+			"job_name":      "wva-controller",
+			"scheme":        "https",
+			"honor_labels":  true,
+			"authorization": map[string]any{"type": "Bearer", "credentials_file": saTokenFile},
+			"tls_config":    map[string]any{"insecure_skip_verify": true},
 			"kubernetes_sd_configs": []map[string]any{{
 				"role":       "pod",
-				"namespaces": map[string]any{"names": []string{namespace}},
+				"namespaces": map[string]any{"names": []string{manifests.Namespace}},
 			}},
 			"relabel_configs": []map[string]any{
-				{"source_labels": []string{"__meta_kubernetes_pod_label_" + promLabelName(workload.LabelScrape)}, "regex": "true", "action": "keep"},
-				// A finished pod (the load generator's) is no target.
-				{"source_labels": []string{"__meta_kubernetes_pod_phase"}, "regex": "Running", "action": "keep"},
-				{"source_labels": []string{"__meta_kubernetes_pod_container_port_name"}, "regex": workload.PortMetrics + "|" + workload.PortHTTP, "action": "keep"},
-				{"source_labels": []string{"__meta_kubernetes_namespace"}, "target_label": "namespace"},
-				{"source_labels": []string{"__meta_kubernetes_pod_name"}, "target_label": "pod"},
+				{"source_labels": []string{"__meta_kubernetes_pod_label_app_kubernetes_io_name", "__meta_kubernetes_pod_label_app_kubernetes_io_component"},
+					"regex": "wva;controller", "action": "keep"},
+				{"source_labels": []string{"__meta_kubernetes_pod_container_port_name"}, "regex": "https", "action": "keep"},
+				running,
+				podLabel,
 			},
-		}},
+		})
+	}
+	cfg := map[string]any{
+		"global":         map[string]string{"scrape_interval": promScrapeTime, "scrape_timeout": promScrapeTime, "evaluation_interval": promScrapeTime},
+		"scrape_configs": jobs,
 	}
 	b, err := json.Marshal(cfg)
 	if err != nil {
@@ -103,11 +149,11 @@ func promLabelName(label string) string {
 }
 
 // deployPrometheus creates Prometheus in namespace: a ServiceAccount allowed
-// to list and watch the namespace's pods, its configuration, a Deployment
-// running image and a Service on port 9090.
-func deployPrometheus(ctx context.Context, namespace, image string) error {
+// to list and watch the namespace's pods, its configuration (scraping
+// targets), a Deployment running image and a Service on port 9090.
+func deployPrometheus(ctx context.Context, namespace, image string, targets promTargets) error {
 	labels := map[string]string{stubAppLabel: promName}
-	config, err := prometheusConfig(namespace)
+	config, err := prometheusConfig(namespace, targets)
 	if err != nil {
 		return err
 	}
@@ -147,6 +193,62 @@ func deployPrometheus(ctx context.Context, namespace, image string) error {
 	}
 	return nil
 }
+
+// allowControllerScrape lets the Prometheus of namespace scrape the
+// controller (scrapeWorkloadsAndController): discover the pods of the
+// controller's namespace, and GET its /metrics through the base's
+// wva-metrics-reader ClusterRole. The objects live outside the feature's
+// namespace, so the teardown deletes them.
+func (f *fixture) allowControllerScrape(ctx context.Context, namespace string) error {
+	name := "e2e-prometheus-" + namespace
+	meta := metav1.ObjectMeta{Namespace: manifests.Namespace, Name: name, Labels: map[string]string{featureLabel: f.name}}
+	subjects := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: namespace, Name: promName}}
+	create := metav1.CreateOptions{FieldManager: fieldManager}
+	rbac := suite.kube.RbacV1()
+	f.onTeardown("deleting the RBAC that lets Prometheus scrape the controller", func(ctx context.Context) error {
+		var errs []error
+		for _, del := range []struct {
+			what string
+			fn   func() error
+		}{
+			{"ClusterRoleBinding " + name, func() error { return rbac.ClusterRoleBindings().Delete(ctx, name, metav1.DeleteOptions{}) }},
+			{"RoleBinding " + name, func() error { return rbac.RoleBindings(manifests.Namespace).Delete(ctx, name, metav1.DeleteOptions{}) }},
+			{"Role " + name, func() error { return rbac.Roles(manifests.Namespace).Delete(ctx, name, metav1.DeleteOptions{}) }},
+		} {
+			if err := del.fn(); err != nil && !apierrors.IsNotFound(err) {
+				errs = append(errs, fmt.Errorf("deleting %s: %w", del.what, err))
+			}
+		}
+		return errors.Join(errs...)
+	})
+	role := &rbacv1.Role{ObjectMeta: meta, Rules: []rbacv1.PolicyRule{{
+		APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"},
+	}}}
+	if _, err := rbac.Roles(manifests.Namespace).Create(ctx, role, create); err != nil {
+		return fmt.Errorf("creating Role %s/%s: %w", manifests.Namespace, name, err)
+	}
+	binding := &rbacv1.RoleBinding{
+		ObjectMeta: meta,
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
+		Subjects:   subjects,
+	}
+	if _, err := rbac.RoleBindings(manifests.Namespace).Create(ctx, binding, create); err != nil {
+		return fmt.Errorf("creating RoleBinding %s/%s: %w", manifests.Namespace, name, err)
+	}
+	reader := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: meta.Labels},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: metricsReaderRole},
+		Subjects:   subjects,
+	}
+	if _, err := rbac.ClusterRoleBindings().Create(ctx, reader, create); err != nil {
+		return fmt.Errorf("creating ClusterRoleBinding %s: %w", name, err)
+	}
+	return nil
+}
+
+// metricsReaderRole is the base's ClusterRole allowing GET /metrics on
+// the controller (deploy/kustomize/base/rbac/metrics_reader_role.yaml).
+const metricsReaderRole = "wva-metrics-reader"
 
 func prometheusDeployment(meta metav1.ObjectMeta, image string) *appsv1.Deployment {
 	return &appsv1.Deployment{

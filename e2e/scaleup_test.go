@@ -57,7 +57,7 @@ func TestScaleUpOnRealMetrics(t *testing.T) {
 			// The built-in thresholds (0.80 / 5 / 0.10 / 3) apply.
 			f.withoutConfigMap(ctx, t)
 			ns := f.namespace(ctx, t)
-			if err := deployPrometheus(ctx, ns, suite.opts.promImage); err != nil {
+			if err := deployPrometheus(ctx, ns, suite.opts.promImage, scrapeWorkloads); err != nil {
 				t.Fatal(err)
 			}
 			d := stubDeployment(ns, suite.opts.stubImage, scaleUpModel, saturatedKv, 0, 1)

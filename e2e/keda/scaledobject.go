@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/url"
 
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 )
@@ -42,6 +44,19 @@ func PrometheusTrigger(serverAddress, query, threshold string) Trigger {
 	}}
 }
 
+// DesiredReplicasTrigger is the trigger that makes KEDA's HPA follow WVA's
+// wva_desired_replicas for the VariantAutoscaling namespace/variant, read
+// from the Prometheus at serverAddress that scrapes the controller: the
+// HPA scales to ceil(value / threshold), so metric type AverageValue with
+// threshold 1 is the gauge itself. max() collapses the series of a
+// controller rollout, when two pods briefly export the gauge.
+func DesiredReplicasTrigger(serverAddress, namespace, variant string) Trigger {
+	t := PrometheusTrigger(serverAddress,
+		fmt.Sprintf("max(wva_desired_replicas{namespace=%q,variant_name=%q})", namespace, variant), "1")
+	t.MetricType = "AverageValue"
+	return t
+}
+
 // ScaledObjectSpec is the part of a ScaledObject's spec a test sets.
 type ScaledObjectSpec struct {
 	// Target is the Deployment to scale, in the ScaledObject's namespace.
@@ -51,11 +66,15 @@ type ScaledObjectSpec struct {
 	// PollingInterval is how often, in seconds, KEDA checks the triggers
 	// for activation (KEDA's default 30 when 0).
 	PollingInterval int32
-	Triggers        []Trigger
+	// Behavior, when set, is the HPA's scaling behavior
+	// (spec.advanced.horizontalPodAutoscalerConfig.behavior).
+	Behavior *autoscalingv2.HorizontalPodAutoscalerBehavior
+	Triggers []Trigger
 }
 
-// ScaledObject returns the ScaledObject namespace/name for spec.
-func ScaledObject(namespace, name string, spec ScaledObjectSpec) *unstructured.Unstructured {
+// ScaledObject returns the ScaledObject namespace/name for spec. It fails
+// only if spec.Behavior does not convert to unstructured content.
+func ScaledObject(namespace, name string, spec ScaledObjectSpec) (*unstructured.Unstructured, error) {
 	triggers := make([]any, 0, len(spec.Triggers))
 	for _, t := range spec.Triggers {
 		metadata := make(map[string]any, len(t.Metadata))
@@ -77,11 +96,18 @@ func ScaledObject(namespace, name string, spec ScaledObjectSpec) *unstructured.U
 	if spec.PollingInterval > 0 {
 		s["pollingInterval"] = int64(spec.PollingInterval)
 	}
+	if spec.Behavior != nil {
+		behavior, err := runtime.DefaultUnstructuredConverter.ToUnstructured(spec.Behavior)
+		if err != nil {
+			return nil, fmt.Errorf("ScaledObject %s/%s: behavior: %w", namespace, name, err)
+		}
+		s["advanced"] = map[string]any{"horizontalPodAutoscalerConfig": map[string]any{"behavior": behavior}}
+	}
 	u := &unstructured.Unstructured{Object: map[string]any{"spec": s}}
 	u.SetGroupVersionKind(ScaledObjectResource.GroupVersion().WithKind("ScaledObject"))
 	u.SetNamespace(namespace)
 	u.SetName(name)
-	return u
+	return u, nil
 }
 
 // ScaledObjectStatus is what KEDA reports on a ScaledObject.

@@ -8,17 +8,22 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest/fake"
+	"k8s.io/utils/ptr"
 )
 
 func TestScaledObject(t *testing.T) {
-	got := ScaledObject("ns", "so", ScaledObjectSpec{
+	got, err := ScaledObject("ns", "so", ScaledObjectSpec{
 		Target: "app", MinReplicas: 1, MaxReplicas: 5, PollingInterval: 5,
 		Triggers: []Trigger{PrometheusTrigger("http://prometheus.ns.svc:9090", "sum(x)", "2")},
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := map[string]any{
 		"apiVersion": "keda.sh/v1alpha1",
 		"kind":       "ScaledObject",
@@ -40,6 +45,42 @@ func TestScaledObject(t *testing.T) {
 		t.Errorf("ScaledObject: -want +got:\n%s", diff)
 	}
 	// DeepCopy panics on types unstructured does not allow (int32, ...).
+	_ = got.DeepCopy()
+}
+
+func TestScaledObjectFollowingWVA(t *testing.T) {
+	onePodPer15s := []autoscalingv2.HPAScalingPolicy{{Type: autoscalingv2.PodsScalingPolicy, Value: 1, PeriodSeconds: 15}}
+	got, err := ScaledObject("llm", "granite-l4", ScaledObjectSpec{
+		Target: "granite-l4", MinReplicas: 1, MaxReplicas: 4,
+		Behavior: &autoscalingv2.HorizontalPodAutoscalerBehavior{
+			ScaleDown: &autoscalingv2.HPAScalingRules{StabilizationWindowSeconds: ptr.To[int32](0), Policies: onePodPer15s},
+		},
+		Triggers: []Trigger{DesiredReplicasTrigger("http://prometheus.monitoring:9090", "llm", "granite-l4")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAdvanced := map[string]any{"horizontalPodAutoscalerConfig": map[string]any{"behavior": map[string]any{
+		"scaleDown": map[string]any{
+			"stabilizationWindowSeconds": int64(0),
+			"policies":                   []any{map[string]any{"type": "Pods", "value": int64(1), "periodSeconds": int64(15)}},
+		},
+	}}}
+	if diff := cmp.Diff(wantAdvanced, got.Object["spec"].(map[string]any)["advanced"]); diff != "" {
+		t.Errorf("spec.advanced: -want +got:\n%s", diff)
+	}
+	wantTriggers := []any{map[string]any{
+		"type":       "prometheus",
+		"metricType": "AverageValue",
+		"metadata": map[string]any{
+			"serverAddress": "http://prometheus.monitoring:9090",
+			"query":         `max(wva_desired_replicas{namespace="llm",variant_name="granite-l4"})`,
+			"threshold":     "1",
+		},
+	}}
+	if diff := cmp.Diff(wantTriggers, got.Object["spec"].(map[string]any)["triggers"]); diff != "" {
+		t.Errorf("spec.triggers: -want +got:\n%s", diff)
+	}
 	_ = got.DeepCopy()
 }
 

@@ -60,18 +60,19 @@ e2e_kind_env = E2E_MODE=kind \
 	E2E_PROMETHEUS_IMAGE=$(E2E_PROMETHEUS_IMAGE) E2E_PROMETHEUS_IMAGE_TAR=$(E2E_PROMETHEUS_IMAGE_TAR) \
 	E2E_EMULATOR_IMAGE=$(EMULATOR_IMAGE) E2E_EMULATOR_IMAGE_TAR=$(EMULATOR_IMAGE_TAR) \
 	E2E_LOADGEN_IMAGE=$(LOADGEN_IMAGE) E2E_LOADGEN_IMAGE_TAR=$(LOADGEN_IMAGE_TAR) \
+	$(KEDA_E2E_ENV) \
 	KIND_EXPERIMENTAL_PROVIDER=$(3) $(if $(filter podman,$(3)),CONTAINERS_CONF=$(CONTAINERS_CONF)) \
 	$(E2E_EXTRA_ENV)
 
 ##@ e2e
 
 .PHONY: test-e2e
-test-e2e: kind-image image e2e-images $(KIND) ## Run the e2e suite on a new kind cluster that fits this machine (offline node image + podman without a Docker engine).
+test-e2e: kind-image image e2e-images keda-images $(KIND) ## Run the e2e suite on a new kind cluster that fits this machine (offline node image + podman without a Docker engine).
 	cd $(E2E_DIR) && $(call e2e_kind_env,$(KIND_NODE_IMAGE),$(KIND_CONFIG),$(KIND_PROVIDER)) \
 		$(GO) test -tags e2e $(E2E_GOTESTFLAGS) ./...
 
 .PHONY: e2e
-e2e: image e2e-images $(KIND) ## Run the e2e suite with Docker and the published kindest/node image (GitHub Actions, laptops).
+e2e: image e2e-images keda-images $(KIND) ## Run the e2e suite with Docker and the published kindest/node image (GitHub Actions, laptops).
 	@timeout 20 docker info >/dev/null 2>&1 || { echo "e2e: no Docker engine answers; use 'make test-e2e' (podman + offline node image)" >&2; exit 1; }
 	cd $(E2E_DIR) && $(call e2e_kind_env,$(KIND_PUBLISHED_NODE_IMAGE),$(ROOT)/kind/cluster.yaml,docker) \
 		$(GO) test -tags e2e $(E2E_GOTESTFLAGS) ./...
