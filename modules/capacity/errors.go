@@ -3,7 +3,9 @@ package capacity
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors classify every problem this package reports. Match them
@@ -68,8 +70,8 @@ type DuplicateOverrideError struct {
 }
 
 func (e DuplicateOverrideError) Error() string {
-	return fmt.Sprintf("duplicate override for model_id %q in namespace %q: entry %q already configures it (the lexicographically first key wins)",
-		e.ModelID, e.Namespace, e.Winner)
+	return fmt.Sprintf("duplicate override for model_id %s in namespace %s: entry %s already configures it (the lexicographically first key wins)",
+		quoteInput(e.ModelID), quoteInput(e.Namespace), quoteInput(e.Winner))
 }
 
 // Is reports whether target is ErrDuplicateOverride.
@@ -116,4 +118,59 @@ type EntryWarning struct {
 	Key string
 	// Message explains the caveat and its consequence.
 	Message string
+}
+
+// maxQuoted is how many characters of a user's value a reason quotes.
+const maxQuoted = 64
+
+// quoteInput is how every reason quotes a value the user wrote (a field
+// name, a string, a key): Go-quoted, and cut after maxQuoted characters with
+// "…(N bytes)" giving the full length, so that a reason stays a few hundred
+// bytes long whatever the input (a ConfigMap value may be megabytes).
+func quoteInput(s string) string {
+	prefix, cut := cutChars(s, maxQuoted)
+	if !cut {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(prefix) + ellipsis(len(s))
+}
+
+// clipInput is quoteInput without the quotes, for a plain scalar that a
+// reason shows as written, such as a number: 010, 1e309. Such a scalar holds
+// no quote or control character.
+func clipInput(s string) string {
+	prefix, cut := cutChars(s, maxQuoted)
+	if !cut {
+		return s
+	}
+	return prefix + ellipsis(len(s))
+}
+
+// clipMessage bounds a message that comes from a third-party parser and may
+// embed input, keeping its first n characters.
+func clipMessage(s string, n int) string {
+	prefix, cut := cutChars(s, n)
+	if !cut {
+		return s
+	}
+	return prefix + ellipsis(len(s))
+}
+
+func ellipsis(n int) string { return "…(" + strconv.Itoa(n) + " bytes)" }
+
+// cutChars returns the first n characters (runes) of s and whether s is
+// longer. It never splits a UTF-8 sequence.
+func cutChars(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	i := 0
+	for range n {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		if i >= len(s) {
+			return s, false
+		}
+	}
+	return s[:i], true
 }

@@ -165,7 +165,7 @@ func parseOverride(text string, base CapacityScalingConfig) (CapacityScalingConf
 	} else if !isDNS1123Label(e.Namespace) {
 		errs = append(errs, fieldErrorf(fieldNamespace, ErrInvalidValue,
 			"namespace must be a valid Kubernetes namespace name (at most 63 lowercase letters, digits and '-', "+
-				"starting and ending with a letter or digit), got %q", e.Namespace))
+				"starting and ending with a letter or digit), got %s", quoteInput(e.Namespace)))
 	}
 	cfg := base.Merge(e)
 	if err := cfg.Validate(); err != nil {
