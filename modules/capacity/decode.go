@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	goyaml "go.yaml.in/yaml/v2"
 	"sigs.k8s.io/yaml"
 )
 
@@ -24,21 +25,49 @@ const (
 	fieldQueueSpareTrigger    = "queueSpareTrigger"
 )
 
-func knownFields() []string {
-	return []string{fieldModelID, fieldNamespace, fieldKvCacheThreshold,
-		fieldQueueLengthThreshold, fieldKvSpareTrigger, fieldQueueSpareTrigger}
+// knownFieldNames lists the fields an entry may set, in the order the
+// "valid fields" hint gives them.
+var knownFieldNames = []string{fieldModelID, fieldNamespace, fieldKvCacheThreshold,
+	fieldQueueLengthThreshold, fieldKvSpareTrigger, fieldQueueSpareTrigger}
+
+// validFieldsHint ends the reason of an unknown field that resembles none.
+var validFieldsHint = " (valid fields: " + strings.Join(knownFieldNames, ", ") + ")"
+
+func isKnownField(name string) bool {
+	switch name {
+	case fieldModelID, fieldNamespace, fieldKvCacheThreshold, fieldQueueLengthThreshold, fieldKvSpareTrigger, fieldQueueSpareTrigger:
+		return true
+	}
+	return false
 }
 
 // DecodeEntry decodes the YAML text of one ConfigMap entry, strictly: an
 // unknown or misspelt field, a duplicate field, a value of the wrong type
-// (including a quoted number such as "0.8"), NaN or infinity, an integer
-// field with a fraction and an empty model_id or namespace are errors that
-// name the field. All problems of the entry are returned, joined with
-// errors.Join; each is a FieldError. An empty entry decodes to Entry{}.
+// (including a quoted number such as "0.8", a YAML 1.1 boolean such as no
+// where a string is expected, and a value with a YAML tag such as !!binary),
+// a number in a YAML 1.1 notation (010, 0x10, 1_000), NaN or infinity, a
+// number too large or too small to represent (1e309, 1e-400), an integer
+// field with a fraction, an empty model_id or namespace, a key that is not a
+// string and text after the first YAML document ("---" or "...") are errors
+// that name the field. All problems of the entry are returned (the first
+// few, then their count), joined with errors.Join; each is a FieldError,
+// and every value of the input it quotes is cut to 64 characters. An empty
+// entry decodes to Entry{}.
 //
 // DecodeEntry checks types only; ranges are checked by
 // CapacityScalingConfig.Validate on the merged configuration.
 func DecodeEntry(text string) (Entry, error) {
+	raw := probeEntry(text)
+	e, err := decodeDocument(text, &raw)
+	if raw.docs > 1 {
+		return Entry{}, errors.Join(extraDocumentError(text), err)
+	}
+	return e, err
+}
+
+// decodeDocument decodes the first YAML document of text; raw holds what
+// the document says beyond its values (see rawyaml.go).
+func decodeDocument(text string, raw *rawEntry) (Entry, error) {
 	// sigs.k8s.io/yaml converts YAML to JSON (rejecting duplicate keys), so
 	// the JSON decoder below sees exactly the types the user wrote.
 	js, err := yamlToJSON(text)
@@ -48,6 +77,13 @@ func DecodeEntry(text string) (Entry, error) {
 			// JSON has no NaN or infinity, so the conversion fails without
 			// saying where: find the fields another way.
 			return Entry{}, nonFiniteFieldErrors(text)
+		}
+		// A key JSON cannot hold (null, a list) fails the conversion with a
+		// message in Go syntax: describe it instead.
+		if tree, ok := rawTree(text); ok {
+			if kerr := badKeyError(tree); kerr != nil {
+				return Entry{}, kerr
+			}
 		}
 		return Entry{}, yamlError(err)
 	}
@@ -70,46 +106,77 @@ func DecodeEntry(text string) (Entry, error) {
 	}
 
 	var e Entry
-	var errs []error
+	var r reported
 	for _, k := range slices.Sorted(maps.Keys(fields)) {
-		v := fields[k]
+		if !isKnownField(k) {
+			// Counted only once the report is full: a suggestion costs an
+			// edit distance per known field.
+			if !r.full() {
+				r.add(unknownFieldError(k))
+			} else {
+				r.more++
+			}
+			continue
+		}
+		v, rv := fields[k], raw.fields.get(k)
 		var err error
+		if tag := rv.unsupportedTag(); tag != "" {
+			r.add(tagError(k, tag))
+			continue
+		}
 		switch k {
 		case fieldModelID:
-			e.ModelID, err = decodeName(k, v)
+			e.ModelID, err = decodeName(k, v, rv)
 		case fieldNamespace:
-			e.Namespace, err = decodeName(k, v)
+			e.Namespace, err = decodeName(k, v, rv)
 		case fieldKvCacheThreshold:
-			e.KvCacheThreshold, err = decodeFloat(k, v)
+			e.KvCacheThreshold, err = decodeFloat(k, v, rv)
 		case fieldQueueLengthThreshold:
-			e.QueueLengthThreshold, err = decodeInt(k, v)
+			e.QueueLengthThreshold, err = decodeInt(k, v, rv)
 		case fieldKvSpareTrigger:
-			e.KvSpareTrigger, err = decodeFloat(k, v)
+			e.KvSpareTrigger, err = decodeFloat(k, v, rv)
 		case fieldQueueSpareTrigger:
-			e.QueueSpareTrigger, err = decodeInt(k, v)
-		default:
-			err = unknownFieldError(k)
+			e.QueueSpareTrigger, err = decodeInt(k, v, rv)
 		}
 		if err != nil {
-			errs = append(errs, err)
+			r.add(err)
 		}
 	}
-	if len(errs) > 0 {
-		return Entry{}, joinCapped(errs)
+	if err := r.join(); err != nil {
+		return Entry{}, err
 	}
 	return e, nil
 }
 
 // maxReported caps the problems reported for one entry, so that a pasted
-// document with thousands of fields still gives a readable message.
+// document with thousands of fields still gives a readable message, and
+// costs no more than its parsing.
 const maxReported = 8
 
-func joinCapped(errs []error) error {
-	if len(errs) > maxReported {
-		more := len(errs) - maxReported
-		errs = append(errs[:maxReported:maxReported], fmt.Errorf("and %d more problems", more))
+// reported collects the problems of an entry: the first maxReported, then
+// only their number.
+type reported struct {
+	errs []error
+	more int
+}
+
+func (r *reported) full() bool { return len(r.errs) >= maxReported }
+
+func (r *reported) add(err error) {
+	if r.full() {
+		r.more++
+		return
 	}
-	return errors.Join(errs...)
+	r.errs = append(r.errs, err)
+}
+
+// join returns the problems joined with errors.Join, the count of the
+// others last; nil if there are none.
+func (r *reported) join() error {
+	if r.more > 0 {
+		return errors.Join(append(r.errs[:len(r.errs):len(r.errs)], fmt.Errorf("and %d more problems", r.more))...)
+	}
+	return errors.Join(r.errs...)
 }
 
 // yamlToJSON converts with sigs.k8s.io/yaml. A panic in the third-party
@@ -124,9 +191,15 @@ func yamlToJSON(text string) (js []byte, err error) {
 	return yaml.YAMLToJSONStrict([]byte(text))
 }
 
-func decodeName(field string, v any) (string, error) {
+func decodeName(field string, v any, raw rawScalar) (string, error) {
 	s, ok := v.(string)
 	if !ok {
+		if b, isBool := v.(bool); isBool && raw.scalar && raw.tag == "!!bool" {
+			// YAML 1.1 reads no, off, n, on, yes, y as booleans.
+			return "", fieldErrorf(field, ErrWrongType,
+				"%s must be a string, got %s, which YAML 1.1 reads as the boolean %t: quote it (%s) to use it as a string",
+				field, clipInput(raw.text), b, quoteInput(raw.text))
+		}
 		return "", fieldErrorf(field, ErrWrongType, "%s must be a string, got %s", field, describe(v))
 	}
 	if s == "" {
@@ -135,10 +208,13 @@ func decodeName(field string, v any) (string, error) {
 	return s, nil
 }
 
-func decodeFloat(field string, v any) (*float64, error) {
+func decodeFloat(field string, v any, raw rawScalar) (*float64, error) {
 	n, ok := v.(json.Number)
 	if !ok {
-		return nil, numberTypeError(field, v)
+		return nil, numberTypeError(field, v, true)
+	}
+	if err := notationError(field, n, raw); err != nil {
+		return nil, err
 	}
 	f, err := strconv.ParseFloat(string(n), 64)
 	if err != nil || math.IsInf(f, 0) {
@@ -147,10 +223,13 @@ func decodeFloat(field string, v any) (*float64, error) {
 	return &f, nil
 }
 
-func decodeInt(field string, v any) (*int, error) {
+func decodeInt(field string, v any, raw rawScalar) (*int, error) {
 	n, ok := v.(json.Number)
 	if !ok {
-		return nil, numberTypeError(field, v)
+		return nil, numberTypeError(field, v, false)
+	}
+	if err := notationError(field, n, raw); err != nil {
+		return nil, err
 	}
 	if i, err := strconv.ParseInt(string(n), 10, strconv.IntSize); err == nil {
 		out := int(i)
@@ -167,11 +246,77 @@ func decodeInt(field string, v any) (*int, error) {
 	return nil, fieldErrorf(field, ErrWrongType, "%s must be a whole number, got %s", field, n)
 }
 
-func numberTypeError(field string, v any) error {
+// notationError rejects a number that YAML 1.1 (and so sigs.k8s.io/yaml)
+// reads in a way a reader of the ConfigMap would not expect: 010 is octal 8,
+// 0x10 is 16, 1_000 is 1000, and 1e-400 silently becomes 0. n is the value
+// as converted, raw the scalar as written. Only plain decimal numbers
+// (0.8, 5, -1, .5, 1e3) are accepted.
+func notationError(field string, n json.Number, raw rawScalar) error {
+	if !raw.scalar || (raw.tag != "!!int" && raw.tag != "!!float") {
+		return nil
+	}
+	text := raw.text
+	digits := text
+	if len(digits) > 0 && (digits[0] == '+' || digits[0] == '-') {
+		digits = digits[1:]
+	}
+	reads := func(how string) error {
+		return fieldErrorf(field, ErrWrongType, "%s must be a plain decimal number, got %s: YAML 1.1 reads %s (this one as %s)",
+			field, clipInput(text), how, n)
+	}
+	lower := strings.ToLower(digits)
+	switch {
+	case strings.HasPrefix(lower, "0x"):
+		return reads("it as a hexadecimal number")
+	case strings.HasPrefix(lower, "0o"):
+		return reads("it as an octal number")
+	case strings.HasPrefix(lower, "0b"):
+		return reads("it as a binary number")
+	case strings.Contains(digits, "_"):
+		return fieldErrorf(field, ErrWrongType, "%s must be a plain decimal number, got %s: write it without the digit separators \"_\" (YAML 1.1 reads it as %s)",
+			field, clipInput(text), n)
+	case len(digits) > 1 && digits[0] == '0' && digits[1] >= '0' && digits[1] <= '9':
+		return fieldErrorf(field, ErrWrongType, "%s must be a plain decimal number, got %s: write it without the leading zero (YAML 1.1 reads a number with a leading zero as octal; this one as %s)",
+			field, clipInput(text), n)
+	}
+	mantissa, _, _ := strings.Cut(lower, "e")
+	if f, err := strconv.ParseFloat(string(n), 64); err == nil && f == 0 && strings.ContainsAny(mantissa, "123456789") {
+		return fieldErrorf(field, ErrOutOfRange, "%s is out of range, got %s: it is too small to be represented and would be read as 0 (write 0 if you mean zero)",
+			field, clipInput(text))
+	}
+	return nil
+}
+
+// tagError reports a value with a YAML tag this package does not read, such
+// as !!binary or a custom !tag.
+func tagError(field, tag string) error {
+	want := "a number"
+	if field == fieldModelID || field == fieldNamespace {
+		want = "a string"
+	}
+	return fieldErrorf(field, ErrWrongType, "%s must be %s, got a value with the YAML tag %s, which is not supported: write the value without a tag",
+		field, want, clipInput(tag))
+}
+
+func numberTypeError(field string, v any, fraction bool) error {
 	if s, ok := v.(string); ok {
-		if _, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
+		_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		switch {
+		case err == nil:
 			return fieldErrorf(field, ErrWrongType,
-				"%s must be a number, got the string %q: remove the quotes", field, s)
+				"%s must be a number, got the string %s: remove the quotes", field, quoteInput(s))
+		case errors.Is(err, strconv.ErrRange):
+			// go-yaml keeps a number beyond the float64 range (1e309) as a
+			// string.
+			shown := clipInput(strings.TrimSpace(s))
+			switch {
+			case fraction:
+				return fieldErrorf(field, ErrOutOfRange, "%s is out of range, got %s: it must be between 0 and 1", field, shown)
+			case strings.HasPrefix(strings.TrimSpace(s), "-"):
+				return fieldErrorf(field, ErrOutOfRange, "%s is out of range, got %s: it must be >= 0", field, shown)
+			default:
+				return fieldErrorf(field, ErrOutOfRange, "%s is too large, got %s", field, shown)
+			}
 		}
 	}
 	return fieldErrorf(field, ErrWrongType, "%s must be a number, got %s", field, describe(v))
@@ -186,33 +331,30 @@ func describe(v any) string {
 	case bool:
 		return fmt.Sprintf("a boolean (%t)", t)
 	case json.Number:
-		return fmt.Sprintf("a number (%s)", t)
+		return fmt.Sprintf("a number (%s)", clipInput(string(t)))
 	case string:
-		if len(t) > 64 {
-			return fmt.Sprintf("a string (%q...)", t[:64])
-		}
-		return fmt.Sprintf("a string (%q)", t)
+		return "a string (" + quoteInput(t) + ")"
 	case []any:
 		return "a list"
 	case map[string]any:
 		return "a mapping"
 	}
-	return fmt.Sprintf("a value of type %T", v)
+	return "a value of another type"
 }
 
 func unknownFieldError(name string) error {
-	quoted := strconv.Quote(name)
-	if len(name) > 64 {
-		quoted = strconv.Quote(name[:64]) + "..."
-	}
-	msg := "unknown field " + quoted
+	msg := "unknown field " + quoteInput(name)
 	if s := suggestField(name); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", s)
 	} else {
-		msg += " (valid fields: " + strings.Join(knownFields(), ", ") + ")"
+		msg += validFieldsHint
 	}
 	return FieldError{Field: name, Err: ErrUnknownField, Message: msg}
 }
+
+// maxYAMLMessage bounds what a reason keeps of a parser's message: go-yaml
+// messages are short, but one about a key quotes the key in full.
+const maxYAMLMessage = 512
 
 // yamlError turns a YAML syntax error into a FieldError. A duplicate key
 // names the field.
@@ -220,53 +362,97 @@ func yamlError(err error) error {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:")
 	lines := strings.Split(strings.TrimSpace(msg), "\n")
+	dup, found := "", false
 	for i := range lines {
 		lines[i] = strings.TrimSpace(lines[i])
+		// go-yaml v2 reports: line 2: key "kvCacheThreshold" already set in map
+		if prefix, name, ok := duplicateKey(lines[i]); ok {
+			lines[i] = prefix + "key " + quoteInput(name) + " already set in map"
+			if !found {
+				dup, found = name, true
+			}
+		}
 	}
 	if len(lines) > maxReported {
 		lines = append(lines[:maxReported:maxReported], fmt.Sprintf("and %d more", len(lines)-maxReported))
 	}
-	msg = strings.Join(lines, "; ")
-	// yaml.v2 reports: line 2: key "kvCacheThreshold" already set in map
-	if _, rest, ok := strings.Cut(msg, `key "`); ok {
-		if name, _, ok := strings.Cut(rest, `" already set in map`); ok {
-			return fieldErrorf(name, ErrInvalidYAML, "field %q is set more than once (%s)", name, msg)
-		}
+	msg = clipMessage(strings.Join(lines, "; "), maxYAMLMessage)
+	if found {
+		return fieldErrorf(dup, ErrInvalidYAML, "field %s is set more than once (%s)", quoteInput(dup), msg)
 	}
 	return fieldErrorf("", ErrInvalidYAML, "invalid YAML: %s", msg)
 }
 
-// nonFiniteFieldErrors names the fields holding .nan or .inf. The JSON
-// conversion cannot carry them, so the entry is decoded once more into a map
-// of strings: sigs.k8s.io/yaml then formats every number as a string, NaN and
-// infinities included.
+// duplicateKey parses go-yaml v2's `line 2: key "name" already set in map`
+// into its "line 2: " prefix and the key.
+func duplicateKey(line string) (prefix, name string, ok bool) {
+	rest, ok := strings.CutSuffix(line, " already set in map")
+	if !ok {
+		return "", "", false
+	}
+	i := strings.Index(rest, "key ")
+	if i < 0 {
+		return "", "", false
+	}
+	prefix, name = rest[:i], rest[i+len("key "):]
+	if unquoted, err := strconv.Unquote(name); err == nil {
+		name = unquoted
+	}
+	return prefix, name, true
+}
+
+// nonFiniteFieldErrors names the fields holding .nan or .inf, and where in
+// the field when the value is nested (kvCacheThreshold[0]). The JSON
+// conversion cannot carry them, so the entry is read again into go-yaml's
+// ordered mappings, where they are float64 values.
 func nonFiniteFieldErrors(text string) error {
-	var probe map[string]string
-	if err := unmarshalYAML(text, &probe); err == nil {
-		var errs []error
-		for _, k := range slices.Sorted(maps.Keys(probe)) {
-			switch v := probe[k]; v {
-			case "NaN", "+Inf", "-Inf":
-				if slices.Contains(knownFields(), k) {
-					errs = append(errs, fieldErrorf(k, ErrNotFinite, "%s must be a finite number, got %s", k, v))
+	tree, ok := rawTree(text)
+	if ok {
+		type field struct {
+			name  string
+			value any
+		}
+		var fields []field
+		for _, item := range tree {
+			name, _ := keyString(item.Key)
+			fields = append(fields, field{name, item.Value})
+		}
+		slices.SortStableFunc(fields, func(a, b field) int { return strings.Compare(a.name, b.name) })
+		var r reported
+		for _, f := range fields {
+			path, v, found := nonFinitePath(f.value, joinPath("", f.name))
+			switch {
+			case !found:
+			case !isKnownField(f.name):
+				if r.full() {
+					r.more++
 				} else {
-					errs = append(errs, unknownFieldError(k))
+					r.add(unknownFieldError(f.name))
 				}
+			case path == joinPath("", f.name):
+				r.add(fieldErrorf(f.name, ErrNotFinite, "%s must be a finite number, got %s", f.name, formatDecimal(v)))
+			default:
+				// The field holds a list or a mapping: its type is the problem,
+				// and the path says where the value that stopped the
+				// conversion is.
+				r.add(fieldErrorf(f.name, ErrWrongType, "%s must be a number, got %s (holding %s at %s)",
+					f.name, describeTree(f.value), formatDecimal(v), path))
 			}
 		}
-		if len(errs) > 0 {
-			return joinCapped(errs)
+		if err := r.join(); err != nil {
+			return err
 		}
 	}
 	return fieldErrorf("", ErrNotFinite, "entry contains a value that is not a finite number (.nan or .inf)")
 }
 
-// unmarshalYAML is yaml.Unmarshal with the same panic guard as yamlToJSON.
-func unmarshalYAML(text string, out any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("the YAML parser failed: %v", r)
-		}
-	}()
-	return yaml.Unmarshal([]byte(text), out)
+// describeTree names the YAML type of a nested value read by rawTree.
+func describeTree(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case goyaml.MapSlice:
+		return "a mapping"
+	}
+	return "a value"
 }

@@ -98,9 +98,15 @@ func TestDecodeEntry(t *testing.T) {
 			text:    "kvSpareTriger: .NaN",
 			wantErr: []fieldErrorSummary{{"kvSpareTriger", "unknown field", `unknown field "kvSpareTriger" (did you mean "kvSpareTrigger"?)`}},
 		},
-		"NaN inside a nested value": {
+		"NaN inside a nested value names the field and the path": {
 			text:    "kvCacheThreshold: [.nan]",
-			wantErr: []fieldErrorSummary{{"", "not a finite number", "entry contains a value that is not a finite number (.nan or .inf)"}},
+			wantErr: []fieldErrorSummary{{"kvCacheThreshold", "wrong type", "kvCacheThreshold must be a number, got a list (holding NaN at kvCacheThreshold[0])"}},
+		},
+		"infinity deep in a mapping": {
+			text: "queueSpareTrigger: 1\nkvSpareTrigger: {a: [1, -.inf]}",
+			wantErr: []fieldErrorSummary{
+				{"kvSpareTrigger", "wrong type", "kvSpareTrigger must be a number, got a mapping (holding -Inf at kvSpareTrigger.a[1])"},
+			},
 		},
 		"duplicate field": {
 			text:    "kvCacheThreshold: 0.8\nkvCacheThreshold: 0.9",

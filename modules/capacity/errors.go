@@ -19,7 +19,9 @@ var (
 	// usually a typo such as kvCacheTreshold.
 	ErrUnknownField = errors.New("unknown field")
 	// ErrWrongType: a field (or the whole entry) has the wrong YAML type, for
-	// example a quoted number "0.8" where a number is expected.
+	// example a quoted number "0.8" where a number is expected, a YAML 1.1
+	// boolean such as no where a string is expected, a number in a YAML 1.1
+	// notation (010, 0x10, 1_000) or a value with a YAML tag (!!binary).
 	ErrWrongType = errors.New("wrong type")
 	// ErrNotFinite: a numeric field is NaN or infinite (.nan, .inf).
 	ErrNotFinite = errors.New("not a finite number")

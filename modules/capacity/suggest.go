@@ -2,18 +2,38 @@ package capacity
 
 import "strings"
 
+// maxSuggestLen bounds the names suggestField compares: a name much longer
+// than every known field is no misspelling of one, and the edit distance
+// costs the product of the lengths.
+const maxSuggestLen = 64
+
+// fieldNameReplacer drops the characters that people write differently in
+// one field name (model_id, model-id, model id). Built once: a Replacer
+// costs a lookup table to build.
+var fieldNameReplacer = strings.NewReplacer("_", "", "-", "", " ", "")
+
+// normalizedKnownFields holds normalizeFieldName of every known field, in
+// the order of knownFieldNames.
+var normalizedKnownFields = func() []string {
+	out := make([]string, len(knownFieldNames))
+	for i, f := range knownFieldNames {
+		out[i] = normalizeFieldName(f)
+	}
+	return out
+}()
+
 // suggestField returns the known field that name most likely misspells, or
 // "" when none is close: the same letters ignoring case, '_' and '-'
 // (modelId, model-id, KvCacheThreshold), or at most two edits away
 // (kvCacheTreshold).
 func suggestField(name string) string {
-	if len(name) > 64 {
+	if len(name) > maxSuggestLen {
 		return ""
 	}
 	norm := normalizeFieldName(name)
 	best, bestDist := "", 3
-	for _, f := range knownFields() {
-		d := EditDistance(norm, normalizeFieldName(f))
+	for i, f := range knownFieldNames {
+		d := EditDistance(norm, normalizedKnownFields[i])
 		if d < bestDist {
 			best, bestDist = f, d
 		}
@@ -22,16 +42,21 @@ func suggestField(name string) string {
 }
 
 func normalizeFieldName(s string) string {
-	s = strings.ToLower(s)
-	return strings.NewReplacer("_", "", "-", "", " ", "").Replace(s)
+	return fieldNameReplacer.Replace(strings.ToLower(s))
 }
 
 // EditDistance is the Levenshtein distance between a and b, in bytes: the
 // measure behind the library's "did you mean" suggestions, exported so that
-// callers suggest names the same way.
+// callers suggest names the same way. It takes time proportional to
+// len(a)*len(b), and allocates nothing when b is at most 64 bytes long.
 func EditDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	var buf [2 * (maxSuggestLen + 1)]int
+	var prev, cur []int
+	if len(b) <= maxSuggestLen {
+		prev, cur = buf[:len(b)+1], buf[maxSuggestLen+1:maxSuggestLen+1+len(b)+1]
+	} else {
+		prev, cur = make([]int, len(b)+1), make([]int, len(b)+1)
+	}
 	for j := range prev {
 		prev[j] = j
 	}
