@@ -38,6 +38,10 @@ var (
 	ErrInvalidValue = errors.New("invalid value")
 	// ErrDuplicateOverride: two overrides name the same model and namespace.
 	ErrDuplicateOverride = errors.New("duplicate override")
+	// ErrDefaultKeyMisspelt: a skipped entry's key is "default" in another
+	// case or with spaces ("Default", " default"), so it was read as an
+	// override. It comes with the entry's other problems, as a hint.
+	ErrDefaultKeyMisspelt = errors.New(`key resembles "default"`)
 )
 
 // FieldError is one problem with one field of an entry or a configuration.

@@ -109,6 +109,9 @@ func Parse(data map[string]string, version string) *Snapshot {
 		}
 		cfg, err := parseOverride(data[key], s.base.config)
 		if err != nil {
+			if hint := defaultKeyHint(key); hint != nil {
+				err = errors.Join(hint, err)
+			}
 			s.errs = append(s.errs, EntryError{Key: key, Err: err})
 			continue
 		}
@@ -172,6 +175,19 @@ func parseOverride(text string, base CapacityScalingConfig) (CapacityScalingConf
 		errs = append(errs, err)
 	}
 	return cfg, errors.Join(errs...)
+}
+
+// defaultKeyHint returns, for a key that is "default" in another case or
+// with blanks around it ("Default", " default"), a hint that the entry was
+// read as an override; nil for any other key. Parse adds it to the problems
+// of such an entry, which usually lacks model_id and namespace.
+func defaultKeyHint(key string) error {
+	if key == DefaultKey || !strings.EqualFold(strings.TrimSpace(key), DefaultKey) {
+		return nil
+	}
+	return fieldErrorf("", ErrDefaultKeyMisspelt,
+		"the key %s is not %q (did you mean %s?): only the key %q, in lower case and without blanks, holds the global defaults, "+
+			"so this entry is read as an override", quoteInput(key), DefaultKey, DefaultKey, DefaultKey)
 }
 
 func missingFieldError(field string) error {

@@ -93,7 +93,7 @@ func TestParse(t *testing.T) {
 		},
 		"override without model_id and namespace": {
 			data: map[string]string{"Default": "kvCacheThreshold: 0.9"},
-			want: snapshotSummary{Errors: map[string]string{"Default": `model_id is required: an override entry must name the model_id and namespace it applies to (only the "default" entry omits them); ` +
+			want: snapshotSummary{Errors: map[string]string{"Default": defaultKeyHintText("Default") + `; model_id is required: an override entry must name the model_id and namespace it applies to (only the "default" entry omits them); ` +
 				`namespace is required: an override entry must name the model_id and namespace it applies to (only the "default" entry omits them)`}},
 		},
 		"override with an invalid namespace": {
