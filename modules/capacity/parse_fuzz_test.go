@@ -35,6 +35,19 @@ func FuzzParse(f *testing.F) {
 	f.Add("kvCacheThreshold: .nan", "a", "model_id: m\nnamespace: n\nkvSpareTrigger: '0.1'", "b", "- [1, 2]")
 	f.Add("model_id: x", "a", "model_id: m\nnamespace: n", "b", "model_id: m\nnamespace: n\nqueueSpareTrigger: 99")
 	f.Add("{a: &a [*a, *a]}", "", "~", "default", "kvCacheTreshold: 0.8\nqueueLengthThreshold: 1e30")
+	// Reproducers of parser defects: a second document, text after "...",
+	// keys that are not strings, tags, YAML 1.1 booleans and notations,
+	// numbers beyond the float64 range, a nested NaN, misnamed default keys,
+	// long values.
+	f.Add("kvCacheThreshold: 0.9\n---\nkvCacheThreshold: 1.5\n", "a",
+		"model_id: m\nnamespace: ns1\nkvCacheThreshold: 0.75\n...\nqueueLengthThreshold: [broken\n", "b", "model_id: \"---\"\nnamespace: ns\n")
+	f.Add("null: 1", "Default", "? [a, b]\n: c", " default", "kvCacheThreshold: [.nan]")
+	f.Add("kvCacheThreshold: 1e309\nkvSpareTrigger: 1e-400", "a", "model_id: m\nnamespace: no\nkvCacheThreshold: !!binary MC44",
+		"b", "model_id: on\nnamespace: y\nqueueLengthThreshold: !custom 5")
+	f.Add("queueLengthThreshold: 010\nqueueSpareTrigger: 0x10", "a", "model_id: m\nnamespace: ns\nqueueLengthThreshold: 1_000",
+		"b", "model_id: m\nnamespace: ns\nkvCacheThreshold: {a: [1, .inf]}")
+	long := strings.Repeat("x", 300)
+	f.Add("? "+long+"\n: 1\n? "+long+"\n: 2\n", "a", "model_id: "+long+"\nnamespace: "+long, "b", "model_id: "+long+"\nnamespace: "+long)
 
 	f.Fuzz(func(t *testing.T, def, key1, entry1, key2, entry2 string) {
 		data := map[string]string{DefaultKey: def, key1: entry1, key2: entry2}
@@ -52,6 +65,7 @@ func FuzzParse(f *testing.F) {
 			if e.Err == nil || e.Error() == "" || strings.Contains(e.Error(), "\n") {
 				t.Errorf("EntryError for %q has no one-line reason: %q", e.Key, e.Error())
 			}
+			checkReason(t, e.Key, e.Error())
 		}
 		for _, w := range s.Warnings() {
 			if _, ok := data[w.Key]; !ok || reported[w.Key] {
@@ -93,4 +107,21 @@ func FuzzParse(f *testing.F) {
 			check(e.ModelID, e.Namespace)
 		}
 	})
+}
+
+// maxFuzzReason bounds a reason whatever the input: a few problems, each
+// quoting at most 64 characters of input (up to 10 bytes each once escaped).
+const maxFuzzReason = (maxReported + 3) * 1024
+
+// checkReason fails if a reason is unbounded or shows Go formatting.
+func checkReason(t *testing.T, key, reason string) {
+	t.Helper()
+	if len(reason) > maxFuzzReason {
+		t.Errorf("reason for %q is %d bytes long, want at most %d: %.200s…", key, len(reason), maxFuzzReason, reason)
+	}
+	for _, leak := range []string{"%!", "interface {}"} {
+		if strings.Contains(reason, leak) {
+			t.Errorf("reason for %q shows Go formatting %q: %s", key, leak, reason)
+		}
+	}
 }
