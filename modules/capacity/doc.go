@@ -24,14 +24,29 @@
 //
 // Decoding is strict (DecodeEntry): a misspelt field, a quoted number, NaN or
 // a value of the wrong type makes the entry invalid, with an error naming the
-// field. An override sets exactly the fields it names, an explicit 0
+// field. So do the places where YAML 1.1, which sigs.k8s.io/yaml follows,
+// reads something other than what the text seems to say: a second YAML
+// document after "---", or text after "...", which would be ignored; a
+// boolean such as no, on or y where a string is expected (quote it); a
+// number written 010 (octal 8), 0x10, 0o17, 0b1 or 1_000; a number too large
+// (1e309) or too small (1e-400, read as 0) to represent; a value with a YAML
+// tag such as !!binary; a key that is not a string. Only the first few
+// problems of an entry are reported, then their count, and a reason quotes
+// at most 64 characters of any value, so it stays short whatever the input.
+// An override sets exactly the fields it names, an explicit 0
 // included, and inherits the others from the default entry, which inherits
 // from the built-in defaults (DefaultCapacityScalingConfig). Each entry is
 // validated as merged (CapacityScalingConfig.Validate) and passes or fails on
 // its own: an invalid default falls back to the built-ins, an invalid
 // override to the default. Skipped entries are reported by Snapshot.Errors
 // as EntryError values, accepted entries with a caveat by Snapshot.Warnings.
-// Parse never fails and never panics.
+// A skipped entry whose key is "default" in another case or with blanks
+// ("Default") says that it was read as an override. Parse never fails and
+// never panics.
+//
+// Parse reads only a ConfigMap's data: an entry under binaryData configures
+// nothing. A caller with the whole ConfigMap logs IgnoredBinaryDataKeys of
+// its BinaryData with the message BinaryDataIgnored.
 //
 // Snapshot.Resolve maps (model ID, namespace) to the effective configuration
 // and its Source ("builtin", "default" or "override/<key>") with one map
