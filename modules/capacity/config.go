@@ -109,18 +109,33 @@ func validateCount(errs *[]error, field string, v int) {
 	}
 }
 
-// Warnings returns the caveats of a valid configuration: today only a
-// queueSpareTrigger above queueLengthThreshold, which makes the spare queue
-// capacity of a replica (queueLengthThreshold minus its queue length) always
-// smaller than the trigger, so the model always signals scale-up.
+// Warnings returns the caveats of a valid configuration, thresholds that
+// are allowed but make the model always signal scale-up (so it climbs to
+// maxReplicas and never comes down):
+//   - kvCacheThreshold 0: every replica's KV-cache usage is at or above it,
+//     so every replica is saturated;
+//   - queueLengthThreshold 0: every replica's queue length is at or above
+//     it, so every replica is saturated;
+//   - a queueSpareTrigger above queueLengthThreshold: the spare queue
+//     capacity of a replica (queueLengthThreshold minus its queue length)
+//     is always smaller than the trigger.
 func (c CapacityScalingConfig) Warnings() []string {
+	var out []string
+	if c.KvCacheThreshold == 0 {
+		out = append(out, "kvCacheThreshold is 0: every replica's KV-cache usage is at or above it, so every replica "+
+			"counts as saturated and this model always signals scale-up (it climbs to maxReplicas and never scales down)")
+	}
+	if c.QueueLengthThreshold == 0 {
+		out = append(out, "queueLengthThreshold is 0: every replica's queue length is at or above it, so every replica "+
+			"counts as saturated and this model always signals scale-up (it climbs to maxReplicas and never scales down)")
+	}
 	if c.QueueSpareTrigger > c.QueueLengthThreshold {
-		return []string{fmt.Sprintf(
+		out = append(out, fmt.Sprintf(
 			"queueSpareTrigger (%d) is greater than queueLengthThreshold (%d): the spare queue capacity of a replica "+
 				"(queueLengthThreshold minus its queue length) can never reach the trigger, so this model always signals scale-up",
-			c.QueueSpareTrigger, c.QueueLengthThreshold)}
+			c.QueueSpareTrigger, c.QueueLengthThreshold))
 	}
-	return nil
+	return out
 }
 
 // Entry is one decoded ConfigMap entry. The pointer fields record presence:

@@ -3,6 +3,7 @@ package capacity
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -200,6 +201,38 @@ func TestWarnings(t *testing.T) {
 	cfg.QueueSpareTrigger = 3
 	if got := cfg.Warnings(); got != nil {
 		t.Errorf("Warnings with queueSpareTrigger == queueLengthThreshold = %q, want none", got)
+	}
+}
+
+// TestWarningsPathologicalThresholds: a threshold of 0 is valid but makes
+// every replica saturated; each one is named, alone or together.
+func TestWarningsPathologicalThresholds(t *testing.T) {
+	base := CapacityScalingConfig{KvCacheThreshold: 0.8, QueueLengthThreshold: 5, KvSpareTrigger: 0, QueueSpareTrigger: 0}
+	for name, tc := range map[string]struct {
+		kv    float64
+		queue int
+		want  []string
+	}{
+		"kvCacheThreshold 0":     {kv: 0, queue: 5, want: []string{"kvCacheThreshold is 0"}},
+		"queueLengthThreshold 0": {kv: 0.8, queue: 0, want: []string{"queueLengthThreshold is 0"}},
+		"both":                   {kv: 0, queue: 0, want: []string{"kvCacheThreshold is 0", "queueLengthThreshold is 0"}},
+		"neither":                {kv: 0.8, queue: 5},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := base
+			cfg.KvCacheThreshold, cfg.QueueLengthThreshold = tc.kv, tc.queue
+			var got []string
+			for _, w := range cfg.Warnings() {
+				prefix, _, _ := strings.Cut(w, ":")
+				got = append(got, prefix)
+				if !strings.Contains(w, "always signals scale-up") {
+					t.Errorf("warning %q does not say the model always scales up", w)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Warnings: -want +got:\n%s", diff)
+			}
+		})
 	}
 }
 

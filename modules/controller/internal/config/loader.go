@@ -52,10 +52,17 @@ func (l *Loader) Load(ctx context.Context, log logr.Logger) {
 		snap := capacity.Parse(cm.Data, cm.ResourceVersion)
 		l.Store.Replace(snap)
 		l.Metrics.ConfigLoaded(telemetry.ResultLoaded, snap.Entries(), len(snap.Errors()))
-		log.Info(MsgLoaded, "configmap", l.Key.Name, "namespace", l.Key.Namespace,
-			"resourceVersion", snap.Version(), "entries", snap.Entries(), "has_default", snap.HasDefault())
-		reportProblems(log, snap)
+		logLoaded(log, l.Key, snap)
+		reportProblems(log, cm, snap)
 	}
+}
+
+// logLoaded logs the spec's line for a ConfigMap read into the cache, after
+// the startup read and after every reload, so that the spec's
+// troubleshooting grep for it finds the latest load.
+func logLoaded(log logr.Logger, key types.NamespacedName, snap *capacity.Snapshot) {
+	log.Info(MsgLoaded, "configmap", key.Name, "namespace", key.Namespace,
+		"resourceVersion", snap.Version(), "entries", snap.Entries(), "has_default", snap.HasDefault())
 }
 
 // ReadyCheck is a healthz.Checker: ready once Load has been attempted.

@@ -138,7 +138,8 @@ func (r *Reloader) OnChange(obj any) {
 	r.Store.Replace(snap)
 	r.Metrics.ConfigLoaded(telemetry.ResultLoaded, snap.Entries(), len(snap.Errors()))
 	r.Log.Info(MsgCacheUpdated, "entries", snap.Entries(), "has_default", snap.HasDefault())
-	reportProblems(r.Log, snap)
+	logLoaded(r.Log, r.Key, snap)
+	reportProblems(r.Log, cm, snap)
 	r.notify(start)
 }
 

@@ -82,6 +82,8 @@ func TestReloadOnCreateAndUpdate(t *testing.T) {
 		{Level: "info", Message: MsgChanged, Fields: map[string]any{
 			"configmap": key.Name, "namespace": key.Namespace, "resourceVersion": "10"}},
 		{Level: "info", Message: MsgCacheUpdated, Fields: map[string]any{"entries": int64(2), "has_default": true}},
+		{Level: "info", Message: MsgLoaded, Fields: map[string]any{
+			"configmap": key.Name, "namespace": key.Namespace, "resourceVersion": "10", "entries": int64(2), "has_default": true}},
 		{Level: "warn", Message: MsgInvalidEntry, Fields: map[string]any{
 			"key": "invalid-config", "error": "kvCacheThreshold must be between 0 and 1, got 1.50"}},
 		{Level: "warn", Message: MsgEntryWarning, Fields: map[string]any{"key": "granite-prod", "warning": granitePrecedence}},
@@ -99,6 +101,8 @@ func TestReloadOnCreateAndUpdate(t *testing.T) {
 		{Level: "info", Message: MsgChanged, Fields: map[string]any{
 			"configmap": key.Name, "namespace": key.Namespace, "resourceVersion": "11"}},
 		{Level: "info", Message: MsgCacheUpdated, Fields: map[string]any{"entries": int64(0), "has_default": false}},
+		{Level: "info", Message: MsgLoaded, Fields: map[string]any{
+			"configmap": key.Name, "namespace": key.Namespace, "resourceVersion": "11", "entries": int64(0), "has_default": false}},
 		{Level: "warn", Message: MsgNoDefault, Fields: map[string]any{}},
 		{Level: "info", Message: MsgTriggerAll, Fields: map[string]any{"count": int64(3)}},
 	}
@@ -162,7 +166,7 @@ func TestReloadOnAStandby(t *testing.T) {
 			t.Errorf("a standby logged %q: %+v", MsgTriggerAll, l)
 		}
 	}
-	mustDiff(t, "messages", []string{MsgChanged, MsgCacheUpdated, MsgStandby}, messages(f.rec.Lines()))
+	mustDiff(t, "messages", []string{MsgChanged, MsgCacheUpdated, MsgLoaded, MsgStandby}, messages(f.rec.Lines()))
 }
 
 // TestReloaderWatchesTheInformer registers the Reloader on a fake informer,

@@ -2,6 +2,7 @@ package config
 
 import (
 	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/wva-project/wva/modules/capacity"
 	"github.com/wva-project/wva/modules/controller/internal/logging"
@@ -27,19 +28,52 @@ const (
 	MsgUnchanged    = "Capacity scaling ConfigMap event carries the cached resourceVersion, cache kept"
 	MsgListFailed   = "Failed to list VariantAutoscaling resources after ConfigMap change"
 	MsgStandby      = "Capacity scaling config cache updated on a standby replica; the leader reconciles"
+	// MsgInvalidDefault replaces the spec's MsgNoDefault when the "default"
+	// key exists but its entry is invalid (its MsgInvalidEntry line says
+	// why): the entry is there, it was skipped.
+	MsgInvalidDefault     = "Invalid 'default' entry in capacity scaling ConfigMap skipped, using hardcoded defaults"
+	MsgMoreInvalidEntries = "More invalid capacity scaling config entries skipped than logged one by one"
+	MsgMoreEntryWarnings  = "More capacity scaling config entries accepted with a warning than logged one by one"
 )
 
-// reportProblems logs what parsing a ConfigMap found wrong: one WARN per
-// skipped entry, one per entry accepted with a caveat, and one when no valid
-// default entry exists.
-func reportProblems(log logr.Logger, snap *capacity.Snapshot) {
-	for _, e := range snap.Errors() {
+// maxProblemLines bounds the WARN lines one load logs per kind (invalid
+// entries, entries with a caveat): past it, one summary line gives the
+// total, so that a ConfigMap with thousands of bad entries does not flood
+// the log.
+const maxProblemLines = 20
+
+// reportProblems logs what parsing the ConfigMap cm into snap found wrong:
+// the spec's WARN per skipped entry and one per entry accepted with a
+// caveat (each up to maxProblemLines, then a summary line), the spec's
+// missing-default line when there is no "default" key, a line of its own
+// when the "default" entry is there but invalid, and one line naming the
+// binaryData keys, which configure nothing.
+func reportProblems(log logr.Logger, cm *corev1.ConfigMap, snap *capacity.Snapshot) {
+	errs := snap.Errors()
+	for i, e := range errs {
+		if i == maxProblemLines {
+			logging.Warn(log, MsgMoreInvalidEntries, "logged", maxProblemLines, "invalid", len(errs))
+			break
+		}
 		logging.Warn(log, MsgInvalidEntry, "key", e.Key, "error", e.Error())
 	}
-	for _, w := range snap.Warnings() {
+	warnings := snap.Warnings()
+	for i, w := range warnings {
+		if i == maxProblemLines {
+			logging.Warn(log, MsgMoreEntryWarnings, "logged", maxProblemLines, "warnings", len(warnings))
+			break
+		}
 		logging.Warn(log, MsgEntryWarning, "key", w.Key, "warning", w.Message)
 	}
 	if !snap.HasDefault() {
-		logging.Warn(log, MsgNoDefault)
+		if _, present := cm.Data[capacity.DefaultKey]; present {
+			logging.Warn(log, MsgInvalidDefault, "key", capacity.DefaultKey)
+		} else {
+			logging.Warn(log, MsgNoDefault)
+		}
+	}
+	if keys := capacity.IgnoredBinaryDataKeys(cm.BinaryData); len(keys) > 0 {
+		shown := keys[:min(len(keys), maxProblemLines)]
+		logging.Warn(log, capacity.BinaryDataIgnored, "keys", shown, "count", len(keys))
 	}
 }

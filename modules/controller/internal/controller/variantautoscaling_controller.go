@@ -99,8 +99,9 @@ func (r *VariantAutoscalingReconciler) Reconcile(ctx context.Context, req ctrl.R
 	snap := r.store.Load()
 	cfg, src := snap.Resolve(va.Spec.ModelID, va.Namespace)
 	if key, ok := src.OverrideKey(); ok {
-		ctrl.LoggerFrom(ctx).V(1).Info(config.MsgAppliedOverride, "key", key, "modelID", va.Spec.ModelID,
-			"namespace", va.Namespace, "config", cfg)
+		// The spec's namespace field comes from controller-runtime's
+		// request logger, which carries the request's namespace and name.
+		ctrl.LoggerFrom(ctx).V(1).Info(config.MsgAppliedOverride, "key", key, "modelID", va.Spec.ModelID, "config", cfg)
 	}
 	applied, cond := appliedConfig(cfg, src, snap.Version()), configCondition(src, snap.Version())
 	err := patchStatus(ctx, r.client, r.apiReader, va, func(va *v1alpha1.VariantAutoscaling) {

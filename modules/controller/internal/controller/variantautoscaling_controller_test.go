@@ -53,6 +53,11 @@ func TestConfigStatusOverrideAndDebugLine(t *testing.T) {
 		"granite-prod": "model_id: ibm/granite-13b\nnamespace: production\nkvCacheThreshold: 0.90\nkvSpareTrigger: 0.15\n",
 	}, "12"))
 	log, rec := logtest.New()
+	// As controller-runtime's reconcile handler sets up the request's
+	// logger: the object's reference (a klog.ObjectRef there), then its
+	// namespace and name.
+	log = log.WithValues("controller", "variantautoscaling", "VariantAutoscaling", ns+"/granite-a",
+		"namespace", ns, "name", "granite-a")
 
 	h.reconcile(ctrl.LoggerInto(context.Background(), log), "granite-a")
 
@@ -72,6 +77,16 @@ func TestConfigStatusOverrideAndDebugLine(t *testing.T) {
 	}
 	if _, ok := lines[0].Fields["config"]; !ok {
 		t.Errorf("debug line has no config field: %v", lines[0].Fields)
+	}
+	// The spec's namespace field appears once: the request logger's.
+	seen := map[string]int{}
+	for _, k := range rec.Keys(config.MsgAppliedOverride)[0] {
+		seen[k]++
+	}
+	for k, n := range seen {
+		if n > 1 {
+			t.Errorf("debug line carries %q %d times: %v", k, n, rec.Keys(config.MsgAppliedOverride)[0])
+		}
 	}
 }
 

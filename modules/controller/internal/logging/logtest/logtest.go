@@ -50,3 +50,21 @@ func (r *Recorder) Messages(msg string) []Line {
 	}
 	return out
 }
+
+// Keys returns, for each line with the given message, the keys of its
+// fields in the order they were added, duplicates included (Fields keeps
+// one value per key): a logger's WithValues keys first, then the line's.
+func (r *Recorder) Keys(msg string) [][]string {
+	var out [][]string
+	for _, e := range r.logs.AllUntimed() {
+		if e.Message != msg {
+			continue
+		}
+		keys := make([]string, 0, len(e.Context))
+		for _, f := range e.Context {
+			keys = append(keys, f.Key)
+		}
+		out = append(out, keys)
+	}
+	return out
+}
