@@ -34,7 +34,7 @@ KEDA_CONFIG_DIR = $(shell cd $(KEDA_DIR) && GOWORK=off $(GO) mod download github
 KEDA_DEPLOY = cd $(E2E_DIR) && $(GO) run ./keda/cmd/deploy -kubeconfig $(KIND_KUBECONFIG) -version $(KEDA_VERSION) \
 	-config-dir $(KEDA_CONFIG_DIR) -operator-image $(KEDA_OPERATOR_IMAGE) -metrics-server-image $(KEDA_ADAPTER_IMAGE)
 # The settings of the KEDA e2e features (e2e/keda_test.go, e2e/loadkeda_test.go),
-# part of every kind-mode e2e run (hack/mk/e2e.mk's e2e_kind_env).
+# added to the suite's environment by the e2e targets that run them.
 KEDA_E2E_ENV = E2E_KEDA_VERSION=$(KEDA_VERSION) E2E_KEDA_CONFIG_DIR=$(KEDA_CONFIG_DIR) \
 	E2E_KEDA_OPERATOR_IMAGE=$(KEDA_OPERATOR_IMAGE) E2E_KEDA_OPERATOR_IMAGE_TAR=$(KEDA_OPERATOR_IMAGE_TAR) \
 	E2E_KEDA_METRICS_SERVER_IMAGE=$(KEDA_ADAPTER_IMAGE) E2E_KEDA_METRICS_SERVER_IMAGE_TAR=$(KEDA_ADAPTER_IMAGE_TAR)
@@ -59,8 +59,7 @@ keda-undeploy: ## Remove KEDA from cluster KIND_CLUSTER (ScaledObjects and the o
 
 .PHONY: test-e2e-keda
 test-e2e-keda: kind-image image e2e-images keda-images $(KIND) ## Run the KEDA e2e features alone ("KEDA runs", the load cycle with KEDA) on a new kind cluster (E2E_KIND_CLUSTER).
-	cd $(E2E_DIR) && $(call e2e_kind_env,$(KIND_NODE_IMAGE),$(KIND_CONFIG),$(KIND_PROVIDER)) \
-		$(GO) test -tags e2e $(E2E_GOTESTFLAGS) -run '^(TestKEDARuns|TestLoadCycleKEDA)$$' .
+	@$(MAKE) --no-print-directory e2e-pass-keda
 
 .PHONY: keda-gen
 keda-gen: ## Point hack/keda/go.mod at KEDA_VERSION with KEDA's replace/exclude directives (after a version bump).
