@@ -7,6 +7,7 @@
 
 CONTROLLER_MODULE := modules/controller
 CONTROLLER_BINARY := $(BIN)/wva-controller
+KUBECTL_WVA_BINARY := $(BIN)/kubectl-wva
 # Flags of `make run`, e.g. make run RUN_ARGS="--prometheus-url=http://localhost:9090".
 RUN_ARGS ?= --zap-devel --metrics-bind-address=0
 INTEGRATION_TIMEOUT ?= 10m
@@ -20,6 +21,11 @@ RBAC_MODULE := $(CONTROLLER_MODULE)
 build-controller: ## Build a static wva-controller binary into bin/.
 	@mkdir -p $(BIN)
 	cd $(CONTROLLER_MODULE) && CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(CONTROLLER_BINARY) ./cmd/wva-controller
+
+.PHONY: build-kubectl-wva
+build-kubectl-wva: ## Build the kubectl plugin into bin/kubectl-wva (`kubectl wva validate|explain` once bin/ is on PATH).
+	@mkdir -p $(BIN)
+	cd $(CONTROLLER_MODULE) && CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(KUBECTL_WVA_BINARY) ./cmd/kubectl-wva
 
 .PHONY: run
 run: ## Run the controller against the current kubeconfig (RUN_ARGS adds flags; CRD must be installed).

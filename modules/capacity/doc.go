@@ -50,7 +50,10 @@
 //
 // Snapshot.Resolve maps (model ID, namespace) to the effective configuration
 // and its Source ("builtin", "default" or "override/<key>") with one map
-// lookup and no allocation. A Store holds the current snapshot behind an
+// lookup and no allocation. Snapshot.Explain returns the same configuration
+// with its Provenance: for each threshold, the entry that set it (the
+// override, the default entry or the built-ins), computed by Parse so that
+// Explain allocates nothing either. A Store holds the current snapshot behind an
 // atomic pointer: readers never block, and a reload swaps the whole snapshot
 // in at once.
 //

@@ -12,7 +12,9 @@ import (
 // FuzzParse feeds Parse a default entry and two overrides under arbitrary
 // keys. Properties: Parse does not panic; every input key is either applied
 // or reported, once; every configuration Resolve returns validates, and its
-// source names an applied key; Errors and Warnings only name input keys.
+// source names an applied key; Explain agrees with Resolve, and a threshold
+// it attributes to the default entry or the built-ins has their value;
+// Errors and Warnings only name input keys.
 func FuzzParse(f *testing.F) {
 	// Seeds: the entries of every spec example.
 	files, err := filepath.Glob(filepath.Join("testdata", "spec", "*.yaml"))
@@ -93,6 +95,7 @@ func FuzzParse(f *testing.F) {
 			case src == SourceDefault && !s.HasDefault(), src == SourceBuiltin && s.HasDefault():
 				t.Errorf("Resolve(%q, %q) source %s, but HasDefault() = %t", modelID, namespace, src, s.HasDefault())
 			}
+			checkProvenance(t, s, modelID, namespace)
 		}
 		check("", "")
 		for _, text := range []string{entry1, entry2} {
@@ -122,6 +125,40 @@ func checkReason(t *testing.T, key, reason string) {
 	for _, leak := range []string{"%!", "interface {}"} {
 		if strings.Contains(reason, leak) {
 			t.Errorf("reason for %q shows Go formatting %q: %s", key, leak, reason)
+		}
+	}
+}
+
+// checkProvenance checks Explain against Resolve: the same configuration and
+// source, and every threshold attributed to the resolved entry, to the
+// default entry (only when it applies) or to the built-ins, with the value
+// of the entry it names.
+func checkProvenance(t *testing.T, s *Snapshot, modelID, namespace string) {
+	t.Helper()
+	c, src := s.Resolve(modelID, namespace)
+	e := s.Explain(modelID, namespace)
+	if e.Config != c || e.Source != src {
+		t.Errorf("Explain(%q, %q) = %+v from %s, Resolve = %+v from %s", modelID, namespace, e.Config, e.Source, c, src)
+	}
+	def, _ := s.Default()
+	builtin := DefaultCapacityScalingConfig()
+	for _, f := range []struct {
+		name              string
+		from              Source
+		got, deflt, built any
+	}{
+		{"kvCacheThreshold", e.Fields.KvCacheThreshold, c.KvCacheThreshold, def.KvCacheThreshold, builtin.KvCacheThreshold},
+		{"queueLengthThreshold", e.Fields.QueueLengthThreshold, c.QueueLengthThreshold, def.QueueLengthThreshold, builtin.QueueLengthThreshold},
+		{"kvSpareTrigger", e.Fields.KvSpareTrigger, c.KvSpareTrigger, def.KvSpareTrigger, builtin.KvSpareTrigger},
+		{"queueSpareTrigger", e.Fields.QueueSpareTrigger, c.QueueSpareTrigger, def.QueueSpareTrigger, builtin.QueueSpareTrigger},
+	} {
+		switch {
+		case f.from == SourceBuiltin && f.got != f.built, f.from == SourceDefault && f.got != f.deflt:
+			t.Errorf("Explain(%q, %q): %s = %v from %s, which has another value", modelID, namespace, f.name, f.got, f.from)
+		case f.from == SourceDefault && !s.HasDefault():
+			t.Errorf("Explain(%q, %q): %s from the default entry, but HasDefault() = false", modelID, namespace, f.name)
+		case f.from != SourceBuiltin && f.from != SourceDefault && f.from != src:
+			t.Errorf("Explain(%q, %q): %s from %s, but the configuration is from %s", modelID, namespace, f.name, f.from, src)
 		}
 	}
 }

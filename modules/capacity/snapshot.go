@@ -44,11 +44,12 @@ type modelKey struct {
 	namespace string
 }
 
-// resolved is a configuration together with its precomputed source, so that
-// Resolve allocates nothing.
+// resolved is a configuration together with its precomputed source and
+// field provenance, so that Resolve and Explain allocate nothing.
 type resolved struct {
 	config CapacityScalingConfig
 	source Source
+	fields Provenance
 }
 
 // Snapshot is the parsed, validated content of the capacity-scaling
@@ -66,7 +67,7 @@ type Snapshot struct {
 // Builtin returns the snapshot used when there is no ConfigMap: every model
 // resolves to DefaultCapacityScalingConfig with SourceBuiltin.
 func Builtin() *Snapshot {
-	return &Snapshot{base: resolved{config: DefaultCapacityScalingConfig(), source: SourceBuiltin}}
+	return &Snapshot{base: builtinResolved()}
 }
 
 // Parse builds a snapshot from a ConfigMap's Data; version is the
@@ -92,10 +93,11 @@ func Parse(data map[string]string, version string) *Snapshot {
 	s.version = version
 
 	if text, ok := data[DefaultKey]; ok {
-		if cfg, err := parseDefault(text); err != nil {
+		if cfg, e, err := parseDefault(text); err != nil {
 			s.errs = append(s.errs, EntryError{Key: DefaultKey, Err: err})
 		} else {
-			s.base = resolved{config: cfg, source: SourceDefault}
+			s.base = resolved{config: cfg, source: SourceDefault,
+				fields: s.base.fields.apply(e, SourceDefault)}
 			s.hasDefault = true
 			s.warn(DefaultKey, cfg)
 		}
@@ -107,7 +109,7 @@ func Parse(data map[string]string, version string) *Snapshot {
 		if key == DefaultKey {
 			continue
 		}
-		cfg, err := parseOverride(data[key], s.base.config)
+		cfg, e, err := parseOverride(data[key], s.base.config)
 		if err != nil {
 			if hint := defaultKeyHint(key); hint != nil {
 				err = errors.Join(hint, err)
@@ -125,7 +127,8 @@ func Parse(data map[string]string, version string) *Snapshot {
 		if s.overrides == nil {
 			s.overrides = make(map[modelKey]resolved)
 		}
-		s.overrides[mk] = resolved{config: cfg, source: OverrideSource(key)}
+		source := OverrideSource(key)
+		s.overrides[mk] = resolved{config: cfg, source: source, fields: s.base.fields.apply(e, source)}
 		s.warn(key, cfg)
 	}
 	slices.SortStableFunc(s.errs, func(a, b EntryError) int { return strings.Compare(a.Key, b.Key) })
@@ -133,10 +136,12 @@ func Parse(data map[string]string, version string) *Snapshot {
 	return s
 }
 
-func parseDefault(text string) (CapacityScalingConfig, error) {
+// parseDefault returns the configuration of the default entry and the
+// decoded entry (which says what it sets).
+func parseDefault(text string) (CapacityScalingConfig, Entry, error) {
 	e, err := DecodeEntry(text)
 	if err != nil {
-		return CapacityScalingConfig{}, err
+		return CapacityScalingConfig{}, Entry{}, err
 	}
 	var errs []error
 	for _, f := range []struct{ name, value string }{{fieldModelID, e.ModelID}, {fieldNamespace, e.Namespace}} {
@@ -151,13 +156,15 @@ func parseDefault(text string) (CapacityScalingConfig, error) {
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	return cfg, errors.Join(errs...)
+	return cfg, e, errors.Join(errs...)
 }
 
-func parseOverride(text string, base CapacityScalingConfig) (CapacityScalingConfig, error) {
+// parseOverride returns the effective configuration of an override merged
+// onto base and the decoded entry (which says what it sets).
+func parseOverride(text string, base CapacityScalingConfig) (CapacityScalingConfig, Entry, error) {
 	e, err := DecodeEntry(text)
 	if err != nil {
-		return CapacityScalingConfig{}, err
+		return CapacityScalingConfig{}, Entry{}, err
 	}
 	var errs []error
 	if e.ModelID == "" {
@@ -174,7 +181,7 @@ func parseOverride(text string, base CapacityScalingConfig) (CapacityScalingConf
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	return cfg, errors.Join(errs...)
+	return cfg, e, errors.Join(errs...)
 }
 
 // defaultKeyHint returns, for a key that is "default" in another case or
@@ -220,14 +227,10 @@ func (s *Snapshot) warn(key string, cfg CapacityScalingConfig) {
 // comes from: the override naming exactly this model_id and namespace, else
 // the default entry, else the built-in defaults. It is a map lookup that
 // allocates nothing. A nil snapshot resolves to the built-in defaults.
+// Explain also says which entry set each threshold.
 func (s *Snapshot) Resolve(modelID, namespace string) (CapacityScalingConfig, Source) {
-	if s == nil {
-		return DefaultCapacityScalingConfig(), SourceBuiltin
-	}
-	if r, ok := s.overrides[modelKey{modelID: modelID, namespace: namespace}]; ok {
-		return r.config, r.source
-	}
-	return s.base.config, s.base.source
+	r := s.lookup(modelID, namespace)
+	return r.config, r.source
 }
 
 // Default returns the configuration of models without an override and its

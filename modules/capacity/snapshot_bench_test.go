@@ -24,6 +24,16 @@ func BenchmarkResolve(b *testing.B) {
 	}
 }
 
+func BenchmarkExplain(b *testing.B) {
+	s := Parse(syntheticData(1000), "1")
+	b.Run("overrides=1000/hit", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s.Explain("org/model-500", "ns")
+		}
+	})
+}
+
 func BenchmarkStoreLoadResolve(b *testing.B) {
 	store := NewStore(Parse(syntheticData(1000), "1"))
 	b.ReportAllocs()
