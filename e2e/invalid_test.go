@@ -75,7 +75,8 @@ func TestInvalidEntrySkipped(t *testing.T) {
 			waitSince(ctx, t, "valid entries applied, invalid one ignored", appliedAt, applyDeadline, fastPoll,
 				f.appliedConfigs(map[types.NamespacedName]v1alpha1.AppliedCapacityConfig{
 					invalidTarget.key(): applied("0.70", 8, "0.20", 4, v1alpha1.ConfigSourceDefault, rv),
-					validTarget.key():   applied("0.70", 12, "0.20", 4, v1alpha1.ConfigSourceOverridePrefix+"granite-override", rv),
+					validTarget.key(): inheriting(applied("0.70", 12, "0.20", 4, v1alpha1.ConfigSourceOverridePrefix+"granite-override", rv),
+						"kvCacheThreshold=default,kvSpareTrigger=default,queueSpareTrigger=default"),
 				}))
 			return ctx
 		}).

@@ -75,7 +75,8 @@ func TestPerModelOverride(t *testing.T) {
 					otherNS.key():    def,
 					otherModel.key(): def,
 					// Only kvCacheThreshold is set; the rest comes from default.
-					partial.key(): applied("0.95", 8, "0.20", 4, v1alpha1.ConfigSourceOverridePrefix+"mistral-a", rv),
+					partial.key(): inheriting(applied("0.95", 8, "0.20", 4, v1alpha1.ConfigSourceOverridePrefix+"mistral-a", rv),
+						"queueLengthThreshold=default,kvSpareTrigger=default,queueSpareTrigger=default"),
 				}))
 			got, err := f.listVAs(ctx)
 			if err != nil {

@@ -41,6 +41,13 @@ func applied(kv string, queue int32, spareKv string, spareQueue int32, source, r
 	}
 }
 
+// inheriting is a with its thresholds' provenance: the status's inherited
+// field, the thresholds its source does not set (field=source pairs).
+func inheriting(a v1alpha1.AppliedCapacityConfig, inherited string) v1alpha1.AppliedCapacityConfig {
+	a.Inherited = inherited
+	return a
+}
+
 // va describes a VariantAutoscaling for a feature to create.
 type va struct {
 	namespace, name, model string
@@ -183,8 +190,8 @@ func describeApplied(a *v1alpha1.AppliedCapacityConfig) string {
 	if a == nil {
 		return "<none>"
 	}
-	return fmt.Sprintf("{%s/%d/%s/%d source=%s rv=%q}", a.KvCacheThreshold, a.QueueLengthThreshold,
-		a.KvSpareTrigger, a.QueueSpareTrigger, a.Source, a.ConfigMapResourceVersion)
+	return fmt.Sprintf("{%s/%d/%s/%d source=%s inherited=%q rv=%q}", a.KvCacheThreshold, a.QueueLengthThreshold,
+		a.KvSpareTrigger, a.QueueSpareTrigger, a.Source, a.Inherited, a.ConfigMapResourceVersion)
 }
 
 // condition returns the condition of type typ of obj, or nil.

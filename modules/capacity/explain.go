@@ -45,6 +45,24 @@ func (p Provenance) apply(e Entry, source Source) Provenance {
 	return p
 }
 
+// fieldSource is one threshold's name (as a ConfigMap entry spells it) and
+// the entry that set it.
+type fieldSource struct {
+	name   string
+	source Source
+}
+
+// fields lists the thresholds in the order of the CapacityScalingConfig
+// fields.
+func (p Provenance) fields() [4]fieldSource {
+	return [4]fieldSource{
+		{fieldKvCacheThreshold, p.KvCacheThreshold},
+		{fieldQueueLengthThreshold, p.QueueLengthThreshold},
+		{fieldKvSpareTrigger, p.KvSpareTrigger},
+		{fieldQueueSpareTrigger, p.QueueSpareTrigger},
+	}
+}
+
 // String returns the provenance as comma-separated field=source pairs, in
 // the order of the CapacityScalingConfig fields, for logs and status:
 //
@@ -53,16 +71,30 @@ func (p Provenance) apply(e Entry, source Source) Provenance {
 // A field without a source (the zero Provenance) prints as field=.
 func (p Provenance) String() string {
 	var b strings.Builder
-	for i, f := range [...]struct {
-		name   string
-		source Source
-	}{
-		{fieldKvCacheThreshold, p.KvCacheThreshold},
-		{fieldQueueLengthThreshold, p.QueueLengthThreshold},
-		{fieldKvSpareTrigger, p.KvSpareTrigger},
-		{fieldQueueSpareTrigger, p.QueueSpareTrigger},
-	} {
+	for i, f := range p.fields() {
 		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(f.name)
+		b.WriteByte('=')
+		b.WriteString(string(f.source))
+	}
+	return b.String()
+}
+
+// Inherited returns, in String's format, only the thresholds that source
+// did not set, each with the entry it comes from: "" when source set every
+// field. It is the compact form the controller writes to a
+// VariantAutoscaling's status next to the whole configuration's source,
+// for example "queueLengthThreshold=default,queueSpareTrigger=builtin" for
+// an override that sets the two KV-cache thresholds.
+func (p Provenance) Inherited(source Source) string {
+	var b strings.Builder
+	for _, f := range p.fields() {
+		if f.source == source {
+			continue
+		}
+		if b.Len() > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteString(f.name)

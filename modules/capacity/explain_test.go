@@ -124,6 +124,26 @@ func TestProvenanceString(t *testing.T) {
 	}
 }
 
+func TestProvenanceInherited(t *testing.T) {
+	prod := OverrideSource("granite-prod")
+	p := Provenance{KvCacheThreshold: prod, QueueLengthThreshold: SourceDefault, KvSpareTrigger: prod, QueueSpareTrigger: SourceBuiltin}
+	for _, tc := range []struct {
+		source Source
+		want   string
+	}{
+		{prod, "queueLengthThreshold=default,queueSpareTrigger=builtin"},
+		{SourceDefault, "kvCacheThreshold=override/granite-prod,kvSpareTrigger=override/granite-prod,queueSpareTrigger=builtin"},
+		{SourceBuiltin, "kvCacheThreshold=override/granite-prod,queueLengthThreshold=default,kvSpareTrigger=override/granite-prod"},
+	} {
+		if got := p.Inherited(tc.source); got != tc.want {
+			t.Errorf("Inherited(%s) = %q, want %q", tc.source, got, tc.want)
+		}
+	}
+	if got := builtinProvenance.Inherited(SourceBuiltin); got != "" {
+		t.Errorf("built-in provenance inherits %q from outside builtin, want nothing", got)
+	}
+}
+
 func TestExplainAllocatesNothing(t *testing.T) {
 	s := Parse(syntheticData(100), "1")
 	var nilSnapshot *Snapshot

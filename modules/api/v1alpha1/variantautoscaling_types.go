@@ -159,6 +159,15 @@ type AppliedCapacityConfig struct {
 	// +kubebuilder:validation:MaxLength=262
 	Source string `json:"source"`
 
+	// inherited lists the thresholds that source does not set, each with the
+	// entry it comes from, as comma-separated field=source pairs (for
+	// example "queueLengthThreshold=default,queueSpareTrigger=builtin" for an
+	// override that sets only the two KV-cache thresholds); empty when source
+	// sets every threshold. `kubectl wva explain` prints the same per field.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1200
+	Inherited string `json:"inherited,omitempty"`
+
 	// configMapResourceVersion is the resourceVersion of the ConfigMap the
 	// configuration was read from; empty when source is "builtin" because no
 	// ConfigMap was found.

@@ -63,13 +63,15 @@ func patchOnce(ctx context.Context, c client.Client, va *v1alpha1.VariantAutosca
 func decimal(f float64) string { return fmt.Sprintf("%.2f", f) }
 
 // appliedConfig is the status record of the configuration a variant uses.
-func appliedConfig(cfg capacity.CapacityScalingConfig, src capacity.Source, version string) *v1alpha1.AppliedCapacityConfig {
+func appliedConfig(e capacity.Explanation, version string) *v1alpha1.AppliedCapacityConfig {
+	cfg := e.Config
 	return &v1alpha1.AppliedCapacityConfig{
 		KvCacheThreshold:         decimal(cfg.KvCacheThreshold),
 		QueueLengthThreshold:     int32(cfg.QueueLengthThreshold),
 		KvSpareTrigger:           decimal(cfg.KvSpareTrigger),
 		QueueSpareTrigger:        int32(cfg.QueueSpareTrigger),
-		Source:                   string(src),
+		Source:                   string(e.Source),
+		Inherited:                e.Fields.Inherited(e.Source),
 		ConfigMapResourceVersion: version,
 	}
 }

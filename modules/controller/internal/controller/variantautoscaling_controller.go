@@ -97,13 +97,14 @@ func (r *VariantAutoscalingReconciler) Reconcile(ctx context.Context, req ctrl.R
 		return ctrl.Result{}, nil
 	}
 	snap := r.store.Load()
-	cfg, src := snap.Resolve(va.Spec.ModelID, va.Namespace)
+	e := snap.Explain(va.Spec.ModelID, va.Namespace)
+	cfg, src := e.Config, e.Source
 	if key, ok := src.OverrideKey(); ok {
 		// The spec's namespace field comes from controller-runtime's
 		// request logger, which carries the request's namespace and name.
 		ctrl.LoggerFrom(ctx).V(1).Info(config.MsgAppliedOverride, "key", key, "modelID", va.Spec.ModelID, "config", cfg)
 	}
-	applied, cond := appliedConfig(cfg, src, snap.Version()), configCondition(src, snap.Version())
+	applied, cond := appliedConfig(e, snap.Version()), configCondition(src, snap.Version())
 	err := patchStatus(ctx, r.client, r.apiReader, va, func(va *v1alpha1.VariantAutoscaling) {
 		va.Status.AppliedConfig = applied.DeepCopy()
 		setCondition(va, cond)

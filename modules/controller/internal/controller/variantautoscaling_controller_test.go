@@ -24,6 +24,8 @@ func diff(t *testing.T, what string, want, got any) {
 var defaultApplied = &v1alpha1.AppliedCapacityConfig{
 	KvCacheThreshold: "0.80", QueueLengthThreshold: 5, KvSpareTrigger: "0.10", QueueSpareTrigger: 3,
 	Source: "default", ConfigMapResourceVersion: "7",
+	// The harness's default entry sets only kvCacheThreshold.
+	Inherited: "queueLengthThreshold=builtin,kvSpareTrigger=builtin,queueSpareTrigger=builtin",
 }
 
 // TestConfigStatusNeedsNoTargetNorMetrics checks that the applied
@@ -65,6 +67,7 @@ func TestConfigStatusOverrideAndDebugLine(t *testing.T) {
 	diff(t, "appliedConfig", &v1alpha1.AppliedCapacityConfig{
 		KvCacheThreshold: "0.90", QueueLengthThreshold: 5, KvSpareTrigger: "0.15", QueueSpareTrigger: 3,
 		Source: "override/granite-prod", ConfigMapResourceVersion: "12",
+		Inherited: "queueLengthThreshold=builtin,queueSpareTrigger=builtin",
 	}, va.Status.AppliedConfig)
 	diff(t, "ConfigResolved", "True/ConfigMapOverride", conditions(va)["ConfigResolved"])
 	lines := rec.Messages(config.MsgAppliedOverride)
