@@ -18,6 +18,26 @@ const (
 	// NamespaceEnv is the environment variable (set from the downward API)
 	// that provides the default of --capacity-config-namespace.
 	NamespaceEnv = "POD_NAMESPACE"
+
+	// Objects of the admission webhook (deploy/kustomize/base/webhook). The
+	// controller may read and write only these, by name.
+	DefaultWebhookService       = "wva-webhook-service"
+	DefaultWebhookSecret        = "wva-webhook-cert"
+	DefaultWebhookConfiguration = "wva-capacity-config-validation"
+)
+
+// ConfigAdmission is what the validating webhook does with a
+// capacity-scaling-config ConfigMap that has invalid entries.
+type ConfigAdmission string
+
+const (
+	// ConfigAdmissionWarn admits it with one warning per problem: the
+	// runtime rule (skip the bad entry, keep the good ones) stays in charge.
+	ConfigAdmissionWarn ConfigAdmission = "warn"
+	// ConfigAdmissionEnforce rejects it, giving every reason.
+	ConfigAdmissionEnforce ConfigAdmission = "enforce"
+	// ConfigAdmissionOff serves no webhook and manages no certificate.
+	ConfigAdmissionOff ConfigAdmission = "off"
 )
 
 // Actuation is how a decision reaches the workload.
@@ -49,6 +69,11 @@ type Options struct {
 	KubeAPIQPS              float64
 	KubeAPIBurst            int
 	Kubeconfig              string
+	ConfigAdmission         ConfigAdmission
+	WebhookPort             int
+	WebhookService          string
+	WebhookSecret           string
+	WebhookConfiguration    string
 	Zap                     zap.Options
 }
 
@@ -73,6 +98,11 @@ func Defaults(getenv func(string) string) Options {
 		MaxConcurrentReconciles: 4,
 		KubeAPIQPS:              100,
 		KubeAPIBurst:            200,
+		ConfigAdmission:         ConfigAdmissionWarn,
+		WebhookPort:             9443,
+		WebhookService:          DefaultWebhookService,
+		WebhookSecret:           DefaultWebhookSecret,
+		WebhookConfiguration:    DefaultWebhookConfiguration,
 	}
 }
 
@@ -137,6 +167,17 @@ func (o *Options) bind(fs *flag.FlagSet) {
 		"Burst of queries the controller may send to the Kubernetes API server.")
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig,
 		"Path to a kubeconfig; empty: $KUBECONFIG, in-cluster config, then ~/.kube/config.")
+	fs.Var(&admissionValue{&o.ConfigAdmission}, "config-admission",
+		"What the validating webhook does with a capacity-scaling-config that has invalid entries: "+
+			"'warn' admits it with a warning per problem, 'enforce' rejects it, 'off' serves no webhook.")
+	fs.IntVar(&o.WebhookPort, "webhook-port", o.WebhookPort,
+		"Port the admission webhook server listens on (HTTPS, with a certificate the controller manages).")
+	fs.StringVar(&o.WebhookService, "webhook-service", o.WebhookService,
+		"Name of the Service in front of the webhook server, in the serving certificate's DNS names.")
+	fs.StringVar(&o.WebhookSecret, "webhook-cert-secret", o.WebhookSecret,
+		"Name of the Secret, in --capacity-config-namespace, that holds the webhook's CA and serving certificate.")
+	fs.StringVar(&o.WebhookConfiguration, "webhook-configuration", o.WebhookConfiguration,
+		"Name of the ValidatingWebhookConfiguration whose caBundle the controller keeps current.")
 	o.Zap = zap.Options{}
 	o.Zap.BindFlags(fs)
 }
@@ -185,6 +226,23 @@ func (o *Options) Validate() error {
 	if o.KubeAPIBurst < 1 {
 		bad("kube-api-burst", o.KubeAPIBurst, "must be at least 1")
 	}
+	if o.ConfigAdmission != ConfigAdmissionWarn && o.ConfigAdmission != ConfigAdmissionEnforce && o.ConfigAdmission != ConfigAdmissionOff {
+		bad("config-admission", o.ConfigAdmission, "must be one of warn, enforce, off")
+	}
+	if o.ConfigAdmission != ConfigAdmissionOff {
+		if o.WebhookPort < 1 || o.WebhookPort > 65535 {
+			bad("webhook-port", o.WebhookPort, "must be between 1 and 65535")
+		}
+		for _, f := range [...]struct{ name, value string }{
+			{"webhook-service", o.WebhookService},
+			{"webhook-cert-secret", o.WebhookSecret},
+			{"webhook-configuration", o.WebhookConfiguration},
+		} {
+			if f.value == "" {
+				bad(f.name, f.value, "must not be empty unless --config-admission=off")
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -206,5 +264,25 @@ func (v *actuationValue) Set(s string) error {
 		return nil
 	default:
 		return errors.New("must be one of scale, metrics")
+	}
+}
+
+// admissionValue is a flag.Value that accepts only the known admission modes.
+type admissionValue struct{ target *ConfigAdmission }
+
+func (v *admissionValue) String() string {
+	if v == nil || v.target == nil {
+		return ""
+	}
+	return string(*v.target)
+}
+
+func (v *admissionValue) Set(s string) error {
+	switch m := ConfigAdmission(s); m {
+	case ConfigAdmissionWarn, ConfigAdmissionEnforce, ConfigAdmissionOff:
+		*v.target = m
+		return nil
+	default:
+		return errors.New("must be one of warn, enforce, off")
 	}
 }

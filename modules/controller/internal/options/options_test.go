@@ -42,7 +42,8 @@ func TestParse(t *testing.T) {
 				"--prometheus-timeout=2s", "--reconcile-interval=10s", "--scale-down-stabilization=0s",
 				"--startup-grace-period=90s", "--metrics-scrape-interval=5s",
 				"--actuation=metrics", "--max-concurrent-reconciles=8", "--kube-api-qps=5", "--kube-api-burst=10",
-				"--kubeconfig=/tmp/kc",
+				"--kubeconfig=/tmp/kc", "--config-admission=enforce", "--webhook-port=10443",
+				"--webhook-service=svc", "--webhook-cert-secret=sec", "--webhook-configuration=vwc",
 			},
 			want: func(o *Options) {
 				o.MetricsBindAddress, o.MetricsSecure, o.HealthProbeBindAddress = ":8080", false, ":9090"
@@ -52,7 +53,13 @@ func TestParse(t *testing.T) {
 				o.StartupGracePeriod, o.MetricsScrapeInterval = 90*time.Second, 5*time.Second
 				o.Actuation, o.MaxConcurrentReconciles = ActuationMetrics, 8
 				o.KubeAPIQPS, o.KubeAPIBurst, o.Kubeconfig = 5, 10, "/tmp/kc"
+				o.ConfigAdmission, o.WebhookPort = ConfigAdmissionEnforce, 10443
+				o.WebhookService, o.WebhookSecret, o.WebhookConfiguration = "svc", "sec", "vwc"
 			},
+		},
+		"admission off needs no webhook names": {
+			args: []string{"--config-admission=off", "--webhook-port=0", "--webhook-cert-secret="},
+			want: func(o *Options) { o.ConfigAdmission, o.WebhookPort, o.WebhookSecret = ConfigAdmissionOff, 0, "" },
 		},
 	}
 	for name, tc := range cases {
@@ -79,6 +86,9 @@ func TestParseDefaults(t *testing.T) {
 		ScaleDownStabilization: 5 * time.Minute, StartupGracePeriod: 5 * time.Minute, MetricsScrapeInterval: 30 * time.Second,
 		Actuation:               ActuationScale,
 		MaxConcurrentReconciles: 4, KubeAPIQPS: 100, KubeAPIBurst: 200,
+		ConfigAdmission: ConfigAdmissionWarn, WebhookPort: 9443,
+		WebhookService: "wva-webhook-service", WebhookSecret: "wva-webhook-cert",
+		WebhookConfiguration: "wva-capacity-config-validation",
 	}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(Options{}, "Zap")); diff != "" {
 		t.Errorf("Defaults: -want +got:\n%s", diff)
@@ -108,6 +118,12 @@ func TestParseRejects(t *testing.T) {
 		"zero qps":                 {args: []string{"--kube-api-qps=0"}, wantFlag: "--kube-api-qps", wantValue: `"0"`},
 		"zero burst":               {args: []string{"--kube-api-burst=0"}, wantFlag: "--kube-api-burst", wantValue: `"0"`},
 		"bad zap level":            {args: []string{"--zap-log-level=loud"}, wantFlag: "zap-log-level", wantValue: `"loud"`},
+		"unknown admission mode":   {args: []string{"--config-admission=strict"}, wantFlag: "config-admission", wantValue: `"strict"`},
+		"webhook port too big":     {args: []string{"--webhook-port=70000"}, wantFlag: "--webhook-port", wantValue: `"70000"`},
+		"webhook port zero":        {args: []string{"--webhook-port=0"}, wantFlag: "--webhook-port", wantValue: `"0"`},
+		"empty webhook secret":     {args: []string{"--webhook-cert-secret="}, wantFlag: "--webhook-cert-secret", wantValue: `""`},
+		"empty webhook service":    {args: []string{"--webhook-service="}, wantFlag: "--webhook-service", wantValue: `""`},
+		"empty webhook config":     {args: []string{"--webhook-configuration="}, wantFlag: "--webhook-configuration", wantValue: `""`},
 		"positional argument":      {args: []string{"extra"}, wantFlag: "takes flags only", wantValue: `"extra"`},
 	}
 	for name, tc := range cases {
@@ -140,7 +156,7 @@ func TestParseHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("Parse(-h) error = %v, want flag.ErrHelp", err)
 	}
-	for _, name := range []string{"-prometheus-url", "-actuation", "-zap-log-level", "-scale-down-stabilization"} {
+	for _, name := range []string{"-prometheus-url", "-actuation", "-zap-log-level", "-scale-down-stabilization", "-config-admission"} {
 		if !strings.Contains(out.String(), name) {
 			t.Errorf("usage does not list %s", name)
 		}
