@@ -29,6 +29,7 @@ import (
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/capacity"
 	"github.com/wva-project/wva/modules/controller/internal/actuation"
+	"github.com/wva-project/wva/modules/controller/internal/admission/certs"
 	"github.com/wva-project/wva/modules/controller/internal/config"
 	"github.com/wva-project/wva/modules/controller/internal/controller"
 	"github.com/wva-project/wva/modules/controller/internal/metricsource"
@@ -87,6 +88,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 		return nil, err
 	}
 	key := types.NamespacedName{Namespace: o.ConfigMapNamespace, Name: o.ConfigMapName}
+	webhookCerts := &certs.Manager{}
 	mgr, err := ctrl.NewManager(s.RestConfig, ctrl.Options{
 		Scheme:                        scheme,
 		Logger:                        s.Logger,
@@ -97,6 +99,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 		LeaderElectionNamespace:       o.ConfigMapNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		Cache:                         cacheOptions(key),
+		WebhookServer:                 webhookServer(o, webhookCerts),
 		Controller:                    ctrlconfig.Controller{SkipNameValidation: ptr.To(s.SkipNameValidation)},
 	})
 	if err != nil {
@@ -134,6 +137,9 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	if err := mgr.Add(reloader); err != nil {
 		return nil, fmt.Errorf("adding the ConfigMap watch: %w", err)
 	}
+	if err := setupAdmission(mgr, s, key, webhookCerts); err != nil {
+		return nil, err
+	}
 	err = controller.SetupWithManager(mgr, controller.Dependencies{
 		Client:        mgr.GetClient(),
 		APIReader:     mgr.GetAPIReader(),
@@ -165,7 +171,7 @@ func Run(ctx context.Context, s Setup) error {
 	if err != nil {
 		return err
 	}
-	s.Logger.Info("Starting manager", "actuation", s.Options.Actuation,
+	s.Logger.Info("Starting manager", "actuation", s.Options.Actuation, "configAdmission", s.Options.ConfigAdmission,
 		"prometheusURL", s.Options.PrometheusURL, "reconcileInterval", s.Options.ReconcileInterval.String())
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("running manager: %w", err)

@@ -109,6 +109,9 @@ func managerOptions(configNS string) options.Options {
 	o.ReconcileInterval = time.Hour
 	o.ScaleDownStabilization = 0
 	o.MetricsScrapeInterval = 0
+	// Several managers run in one process: no webhook server (one port),
+	// and envtest has no Service to reach it through.
+	o.ConfigAdmission = options.ConfigAdmissionOff
 	return o
 }
 
