@@ -10,7 +10,7 @@ import (
 )
 
 func TestControllerDeployment(t *testing.T) {
-	baseArgs := []string{"--health-probe-bind-address=:8081", "--metrics-bind-address=:8443"}
+	baseArgs := []string{"--health-probe-bind-address=:8081", "--metrics-bind-address=:8443", "--config-admission=warn", "--webhook-port=9443"}
 	cases := map[string]struct {
 		dir            string
 		wantImage      string

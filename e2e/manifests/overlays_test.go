@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -51,10 +52,11 @@ func TestObjectsNamespaceAndLabels(t *testing.T) {
 	// of these, so that its namespace is checked.
 	clusterScoped := map[string]bool{
 		"Namespace": true, "CustomResourceDefinition": true, "ClusterRole": true, "ClusterRoleBinding": true,
+		"ValidatingWebhookConfiguration": true,
 	}
 	namespaced := map[string]bool{
 		"ServiceAccount": true, "Role": true, "RoleBinding": true, "ConfigMap": true,
-		"Deployment": true, "Service": true, "PodDisruptionBudget": true,
+		"Deployment": true, "Service": true, "PodDisruptionBudget": true, "Secret": true,
 	}
 	for _, b := range renderAll(t) {
 		t.Run(b.name, func(t *testing.T) {
@@ -107,7 +109,7 @@ func TestNoDuplicateObjects(t *testing.T) {
 // checked by modules/api.
 func TestObjectsConvertStrictly(t *testing.T) {
 	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, rbacv1.AddToScheme, policyv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, rbacv1.AddToScheme, policyv1.AddToScheme, admissionregistrationv1.AddToScheme} {
 		if err := add(scheme); err != nil {
 			t.Fatal(err)
 		}

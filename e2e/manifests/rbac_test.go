@@ -48,9 +48,24 @@ func TestRBACLeastPrivilege(t *testing.T) {
 	for _, b := range renderAll(t) {
 		t.Run(b.name, func(t *testing.T) {
 			all := roles(t, b.objs)
-			configMapRules := 0
+			configMapRules, secretRules, webhookRules := 0, 0, 0
 			for id, rules := range all {
 				for _, r := range rules {
+					if slices.Contains(r.Resources, "validatingwebhookconfigurations") || slices.Contains(r.Resources, "mutatingwebhookconfigurations") {
+						webhookRules++
+						want := rbacv1.PolicyRule{
+							APIGroups:     []string{"admissionregistration.k8s.io"},
+							Resources:     []string{"validatingwebhookconfigurations"},
+							ResourceNames: []string{WebhookConfigurationName},
+							Verbs:         []string{"get", "patch", "update"},
+						}
+						if id != "ClusterRole /wva-manager-role" {
+							t.Errorf("%s grants webhook configurations; only ClusterRole wva-manager-role may: %+v", id, r)
+						}
+						if diff := cmp.Diff(want, r); diff != "" {
+							t.Errorf("%s webhook configuration rule: -want +got:\n%s", id, diff)
+						}
+					}
 					for _, list := range [][]string{r.APIGroups, r.Resources, r.Verbs, r.ResourceNames, r.NonResourceURLs} {
 						if slices.Contains(list, "*") {
 							t.Errorf("%s: wildcard in rule %+v", id, r)
@@ -60,7 +75,22 @@ func TestRBACLeastPrivilege(t *testing.T) {
 						continue
 					}
 					if slices.Contains(r.Resources, "secrets") {
-						t.Errorf("%s grants secrets: %+v", id, r)
+						secretRules++
+						// The webhook's certificate Secret only: read by name
+						// and updated, never listed, watched or created.
+						want := rbacv1.PolicyRule{
+							APIGroups:     []string{""},
+							Resources:     []string{"secrets"},
+							ResourceNames: []string{WebhookSecretName},
+							Verbs:         []string{"get", "update"},
+						}
+						if id != "Role "+Namespace+"/wva-manager-role" {
+							t.Errorf("%s grants secrets; only Role %s/wva-manager-role may: %+v", id, Namespace, r)
+						}
+						if diff := cmp.Diff(want, r); diff != "" {
+							t.Errorf("%s Secret rule: -want +got:\n%s", id, diff)
+						}
+						continue
 					}
 					if !slices.Contains(r.Resources, "configmaps") {
 						continue
@@ -82,6 +112,12 @@ func TestRBACLeastPrivilege(t *testing.T) {
 			}
 			if configMapRules != 1 {
 				t.Errorf("%d rules grant configmaps, want exactly 1 (the controller must read %s)", configMapRules, ConfigMapName)
+			}
+			if secretRules != 1 {
+				t.Errorf("%d rules grant secrets, want exactly 1 (the controller keeps the webhook certificate in %s)", secretRules, WebhookSecretName)
+			}
+			if webhookRules != 1 {
+				t.Errorf("%d rules grant webhook configurations, want exactly 1 (the controller writes the caBundle of %s)", webhookRules, WebhookConfigurationName)
 			}
 		})
 	}
@@ -106,6 +142,8 @@ func TestRBACGrantsWhatTheControllerNeeds(t *testing.T) {
 	// The event recorder writes through events.k8s.io only.
 	add(manager, "events.k8s.io", "events", "", "create", "patch")
 	add("Role "+Namespace+"/wva-manager-role", "", "configmaps", ConfigMapName, "get", "list", "watch")
+	add("Role "+Namespace+"/wva-manager-role", "", "secrets", WebhookSecretName, "get", "update")
+	add(manager, "admissionregistration.k8s.io", "validatingwebhookconfigurations", WebhookConfigurationName, "get", "update", "patch")
 	leader := "Role " + Namespace + "/wva-leader-election-role"
 	add(leader, "coordination.k8s.io", "leases", "", "get", "list", "watch", "create", "update", "patch", "delete")
 	add(leader, "", "events", "", "create", "patch")

@@ -22,6 +22,10 @@ const (
 	ServiceAccountName = "wva-controller"
 	ContainerName      = "manager"
 	ImageRepository    = "ghcr.io/wva-project/wva-controller"
+	// The admission webhook's objects (--config-admission).
+	WebhookServiceName       = "wva-webhook-service"
+	WebhookSecretName        = "wva-webhook-cert"
+	WebhookConfigurationName = "wva-capacity-config-validation"
 )
 
 // Paths of the deployment manifests, relative to the repository root, in the

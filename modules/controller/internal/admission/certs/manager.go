@@ -43,10 +43,13 @@ const (
 // Ignore admits the request).
 var ErrNoCertificate = errors.New(MsgNotServingYet)
 
-// Manager keeps the webhook's certificate and caBundle current.
+// Least privilege: the one Secret (get, update: it is read by name, uncached,
+// and created empty by the manifests) and the one ValidatingWebhookConfiguration.
 //
 // +kubebuilder:rbac:groups="",namespace=workload-variant-autoscaler-system,resources=secrets,resourceNames=wva-webhook-cert,verbs=get;update
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,resourceNames=wva-capacity-config-validation,verbs=get;update;patch
+
+// Manager keeps the webhook's certificate and caBundle current.
 type Manager struct {
 	// Client must be uncached: a cached Get of a Secret would make the
 	// manager list and watch every Secret, which RBAC forbids.
