@@ -37,7 +37,7 @@ const (
 const (
 	MsgMoreProblems = "More capacity scaling config problems than shown"
 	MsgUndecodable  = "Capacity scaling ConfigMap could not be decoded by the admission webhook, admitted unchecked"
-	MsgRejected     = "Capacity scaling ConfigMap rejected (--config-admission=enforce)"
+	MsgRejected     = "Capacity scaling ConfigMap rejected (--config-admission=enforce), fix or remove the invalid entries"
 )
 
 // Validator is the admission.Handler for the one capacity-scaling ConfigMap.
@@ -65,12 +65,12 @@ func (v *Validator) Handle(_ context.Context, req admission.Request) admission.R
 		return admission.Allowed("")
 	}
 	snap := capacity.Parse(cm.Data, "")
-	invalid := invalidEntries(snap)
+	errs := snap.Errors()
 	caveats := caveats(cm, snap)
-	if v.Mode == options.ConfigAdmissionEnforce && len(invalid) > 0 {
-		return admission.Denied(deniedMessage(invalid)).WithWarnings(bound(caveats)...)
+	if v.Mode == options.ConfigAdmissionEnforce && len(errs) > 0 {
+		return admission.Denied(deniedMessage(errs)).WithWarnings(bound(caveats)...)
 	}
-	return admission.Allowed("").WithWarnings(bound(append(invalid, caveats...))...)
+	return admission.Allowed("").WithWarnings(bound(append(invalidEntries(errs), caveats...))...)
 }
 
 // applies reports whether req is a CREATE or UPDATE in the ConfigMap's
@@ -85,15 +85,17 @@ func (v *Validator) applies(req admission.Request) bool {
 	return req.Namespace == v.Key.Namespace
 }
 
-// invalidEntries is one line per skipped entry, in the spec's WARN text.
-func invalidEntries(snap *capacity.Snapshot) []string {
-	errs := snap.Errors()
+// invalidEntries is one warning per skipped entry, in the spec's WARN text.
+func invalidEntries(errs []capacity.EntryError) []string {
 	out := make([]string, 0, len(errs))
 	for _, e := range errs {
-		out = append(out, config.MsgInvalidEntry+" key="+e.Key+" error="+e.Error())
+		out = append(out, config.MsgInvalidEntry+" "+reason(e))
 	}
 	return out
 }
+
+// reason is an entry's problem as key=<key> error=<reasons>.
+func reason(e capacity.EntryError) string { return "key=" + e.Key + " error=" + e.Error() }
 
 // caveats are the lines the controller logs at WARN for an admitted
 // ConfigMap: entries accepted with a warning, a missing or invalid default
@@ -139,12 +141,12 @@ func bound(lines []string) []string {
 
 // deniedMessage lists the first maxDeniedReasons invalid entries (each
 // clipped) and counts the rest, so that the message stays a few kilobytes.
-func deniedMessage(invalid []string) string {
+func deniedMessage(invalid []capacity.EntryError) string {
 	var b strings.Builder
 	b.WriteString(MsgRejected)
 	b.WriteString(" invalid=")
 	b.WriteString(strconv.Itoa(len(invalid)))
-	for i, line := range invalid {
+	for i, e := range invalid {
 		if i == maxDeniedReasons {
 			b.WriteString("; and ")
 			b.WriteString(strconv.Itoa(len(invalid) - i))
@@ -152,7 +154,7 @@ func deniedMessage(invalid []string) string {
 			break
 		}
 		b.WriteString("; ")
-		b.WriteString(clip(line))
+		b.WriteString(clip(reason(e)))
 	}
 	return b.String()
 }

@@ -87,7 +87,11 @@ func TestValidator(t *testing.T) {
 		},
 		"enforce: rejected with every reason": {
 			mode: options.ConfigAdmissionEnforce, op: admissionv1.Create, cm: configMap(invalid),
-			wantReasons: append([]string{"invalid=2"}, wantInvalid...),
+			wantReasons: []string{
+				"invalid=2",
+				"; key=bad-kv error=kvCacheThreshold must be between 0 and 1, got 1.50",
+				"; key=no-ns error=namespace is required",
+			},
 		},
 		"enforce: caveats alone do not reject": {
 			mode: options.ConfigAdmissionEnforce, op: admissionv1.Create, cm: configMap(map[string]string{
