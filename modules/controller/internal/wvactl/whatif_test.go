@@ -188,4 +188,3 @@ func TestWhatIfPrometheus(t *testing.T) {
 		})
 	}
 }
-
