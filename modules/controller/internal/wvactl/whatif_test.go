@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +188,19 @@ func TestWhatIfPrometheus(t *testing.T) {
 			}
 			checkGolden(t, name, got)
 		})
+	}
+}
+
+// TestWhatIfDocsSample keeps the sample of docs/kubectl-wva.md the output of
+// the golden test it is taken from.
+func TestWhatIfDocsSample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "docs", "kubectl-wva.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := readTestdata(t, "whatif-status-change.golden")
+	sample, _, _ := strings.Cut(golden, "exit status")
+	if !strings.Contains(string(doc), sample) {
+		t.Errorf("docs/kubectl-wva.md does not show testdata/whatif-status-change.golden; the sample should read:\n%s", sample)
 	}
 }
