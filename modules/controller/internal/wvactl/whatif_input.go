@@ -145,8 +145,8 @@ func analyse(cfg capacity.CapacityScalingConfig, variants []capacity.Variant, mi
 func buildVariants(g modelGroup, replicas []capacity.ReplicaMetrics) []capacity.Variant {
 	variants := make([]capacity.Variant, len(g.vas))
 	for i, va := range g.vas {
-		variants[i] = capacity.Variant{Name: va.Name, Cost: variantCost(va), CurrentReplicas: va.Status.CurrentReplicas,
-			MinReplicas: minReplicas(va), MaxReplicas: maxReplicas(va)}
+		variants[i] = capacity.Variant{Name: va.Name, Cost: va.Spec.EffectiveCost(), CurrentReplicas: va.Status.CurrentReplicas,
+			MinReplicas: va.Spec.EffectiveMinReplicas(), MaxReplicas: va.Spec.EffectiveMaxReplicas()}
 		take := min(int(max(va.Status.CurrentReplicas, 0)), len(replicas))
 		if i == len(g.vas)-1 {
 			take = len(replicas)
@@ -219,28 +219,4 @@ func appliedThresholds(a *v1alpha1.AppliedCapacityConfig) (capacity.CapacityScal
 	}
 	return capacity.CapacityScalingConfig{KvCacheThreshold: kv, QueueLengthThreshold: int(a.QueueLengthThreshold),
 		KvSpareTrigger: spare, QueueSpareTrigger: int(a.QueueSpareTrigger)}, true
-}
-
-// variantCost, minReplicas and maxReplicas read the spec as the controller
-// does (internal/controller/plan.go).
-func variantCost(va *v1alpha1.VariantAutoscaling) float64 {
-	c, err := strconv.ParseFloat(cmp.Or(va.Spec.VariantCost, v1alpha1.DefaultVariantCost), 64)
-	if err != nil || math.IsNaN(c) || c < 0 {
-		c, _ = strconv.ParseFloat(v1alpha1.DefaultVariantCost, 64)
-	}
-	return c
-}
-
-func minReplicas(va *v1alpha1.VariantAutoscaling) int32 {
-	if va.Spec.MinReplicas == nil {
-		return v1alpha1.DefaultMinReplicas
-	}
-	return max(*va.Spec.MinReplicas, 0)
-}
-
-func maxReplicas(va *v1alpha1.VariantAutoscaling) int32 {
-	if va.Spec.MaxReplicas == nil {
-		return math.MaxInt32
-	}
-	return *va.Spec.MaxReplicas
 }
