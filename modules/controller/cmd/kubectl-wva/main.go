@@ -1,6 +1,6 @@
 // Command kubectl-wva is the kubectl plugin of the Workload Variant
-// Autoscaler: on the PATH, it runs as `kubectl wva validate` and
-// `kubectl wva explain`. See docs/kubectl-wva.md.
+// Autoscaler: on the PATH, it runs as `kubectl wva validate`,
+// `kubectl wva explain` and `kubectl wva what-if`. See docs/kubectl-wva.md.
 package main
 
 import (

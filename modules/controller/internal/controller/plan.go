@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -67,8 +66,8 @@ func (r *ModelReconciler) plan(ctx context.Context, key ModelKey, st *modelState
 		p.notes = append(p.notes, vr.notes...)
 		pods += len(m.pods)
 		v := capacity.Variant{
-			Name: m.va.Name, Cost: variantCost(m.va), CurrentReplicas: current,
-			MinReplicas: minReplicas(m.va), MaxReplicas: maxReplicas(m.va),
+			Name: m.va.Name, Cost: m.va.Spec.EffectiveCost(), CurrentReplicas: current,
+			MinReplicas: m.va.Spec.EffectiveMinReplicas(), MaxReplicas: m.va.Spec.EffectiveMaxReplicas(),
 			Replicas: vr.metrics, InFlight: vr.inFlight,
 		}
 		if lo, hi := v.MinReplicas, max(v.MaxReplicas, v.MinReplicas); current < lo || current > hi {
@@ -148,31 +147,4 @@ func earliest(ts ...time.Time) time.Time {
 		}
 	}
 	return out
-}
-
-func variantCost(va *v1alpha1.VariantAutoscaling) float64 {
-	s := va.Spec.VariantCost
-	if s == "" {
-		s = v1alpha1.DefaultVariantCost
-	}
-	c, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(c) || c < 0 {
-		// The CRD pattern rejects this; an object that bypassed it costs the default.
-		c, _ = strconv.ParseFloat(v1alpha1.DefaultVariantCost, 64)
-	}
-	return c
-}
-
-func minReplicas(va *v1alpha1.VariantAutoscaling) int32 {
-	if va.Spec.MinReplicas == nil {
-		return v1alpha1.DefaultMinReplicas
-	}
-	return max(*va.Spec.MinReplicas, 0)
-}
-
-func maxReplicas(va *v1alpha1.VariantAutoscaling) int32 {
-	if va.Spec.MaxReplicas == nil {
-		return math.MaxInt32
-	}
-	return *va.Spec.MaxReplicas
 }

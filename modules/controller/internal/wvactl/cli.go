@@ -16,8 +16,9 @@ const (
 	// ExitOK: the command did what was asked, and validate found every entry
 	// valid.
 	ExitOK = 0
-	// ExitInvalid: validate found an invalid entry, or explain could not read
-	// the cluster (VariantAutoscaling not found, forbidden, unreachable).
+	// ExitInvalid: validate found an invalid entry, or explain or what-if
+	// could not read the cluster (VariantAutoscaling not found, forbidden,
+	// unreachable) or, for what-if, Prometheus.
 	ExitInvalid = 1
 	// ExitUsage: bad flags or arguments, or input that cannot be read (no
 	// such file, not YAML, no ConfigMap to use).
@@ -32,7 +33,7 @@ type Env struct {
 	Stderr io.Writer
 	// NewClient connects to the cluster the kubeconfig flags select and
 	// returns the namespace of the kubeconfig's current context. Only
-	// explain without -f uses it; nil means NewClusterClient.
+	// explain without -f and what-if use it; nil means NewClusterClient.
 	NewClient func(ClusterFlags) (client.Reader, string, error)
 }
 
@@ -43,14 +44,17 @@ Usage:
   kubectl wva validate -f FILE
   kubectl wva explain --model MODEL --namespace NAMESPACE -f FILE
   kubectl wva explain [-n NAMESPACE] VARIANTAUTOSCALING
+  kubectl wva what-if -f CANDIDATE [-n NAMESPACE | --all-namespaces] [--prometheus-url URL]
 
 FILE is a ConfigMap manifest or a multi-document YAML stream such as the
 output of kustomize build; - reads standard input. validate and explain -f
 work offline; explain with a VariantAutoscaling name reads the cluster of the
-current kubeconfig.
+current kubeconfig. what-if compares the desired replicas of the
+VariantAutoscalings under the live ConfigMap and under CANDIDATE.
 
 Exit status: 0 on success, 1 when validate finds an invalid entry or explain
-cannot read the cluster, 2 on a usage or input error.
+or what-if cannot read the cluster, 2 on a usage or input error, 3 when
+what-if finds desired replicas that CANDIDATE would change.
 
 Run kubectl wva COMMAND -h for the flags of a command.
 `
@@ -70,6 +74,8 @@ func Run(args []string, env Env) int {
 		return runValidate(args[1:], env)
 	case "explain":
 		return runExplain(args[1:], env)
+	case "what-if":
+		return runWhatIf(args[1:], env)
 	case "help", "-h", "-help", "--help":
 		_, _ = fmt.Fprint(env.Stdout, usage)
 		return ExitOK

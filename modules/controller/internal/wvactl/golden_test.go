@@ -102,7 +102,7 @@ func TestGolden(t *testing.T) {
 			wantStatus: ExitUsage},
 		"explain-no-model": {args: []string{"explain", "-f", "testdata/valid.yaml", "-n", "ns"}, wantStatus: ExitUsage},
 		"usage":            {args: nil, wantStatus: ExitUsage},
-		"unknown-command":  {args: []string{"what-if"}, wantStatus: ExitUsage},
+		"unknown-command":  {args: []string{"frobnicate"}, wantStatus: ExitUsage},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
