@@ -16,9 +16,16 @@ import (
 	"github.com/wva-project/wva/e2e/manifests"
 )
 
+// The admission webhook's Secret and ValidatingWebhookConfiguration
+// (deploy/kustomize/base/webhook), the only ones the controller may touch.
+const (
+	webhookSecret        = "wva-webhook-cert"
+	webhookConfiguration = "wva-capacity-config-validation"
+)
+
 // Feature 7: the controller can read its one ConfigMap and nothing else of
-// the kind (no other ConfigMap, no Secret), and its pod runs with the
-// restricted security context.
+// the kind (no other ConfigMap, no other Secret than its webhook
+// certificate's), and its pod runs with the restricted security context.
 func TestLeastPrivilege(t *testing.T) {
 	f := suite.newFixture("privilege")
 	var otherNS string
@@ -31,6 +38,9 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 	secret := func(verb, namespace, name string) access {
 		return access{verb: verb, resource: "secrets", namespace: namespace, name: name}
+	}
+	webhookConfig := func(verb, name string) access {
+		return access{verb: verb, group: "admissionregistration.k8s.io", resource: "validatingwebhookconfigurations", name: name}
 	}
 
 	feature := features.New("least privilege").
@@ -62,6 +72,18 @@ func TestLeastPrivilege(t *testing.T) {
 				"watch Secrets in every namespace":         {secret("watch", "", ""), false},
 				"get a Secret in another namespace":        {secret("get", otherNS, "any"), false},
 				"delete Deployments (it only scales them)": {access{verb: "delete", group: "apps", resource: "deployments", namespace: otherNS}, false},
+
+				// The admission webhook's certificate: its one Secret and its
+				// own ValidatingWebhookConfiguration, by name only.
+				"get its webhook Secret":              {secret("get", own, webhookSecret), true},
+				"update its webhook Secret":           {secret("update", own, webhookSecret), true},
+				"create Secrets in its namespace":     {secret("create", own, ""), false},
+				"delete its webhook Secret":           {secret("delete", own, webhookSecret), false},
+				"get its webhook configuration":       {webhookConfig("get", webhookConfiguration), true},
+				"patch its webhook configuration":     {webhookConfig("patch", webhookConfiguration), true},
+				"patch another webhook configuration": {webhookConfig("patch", "someone-elses"), false},
+				"list webhook configurations":         {webhookConfig("list", ""), false},
+				"create webhook configurations":       {webhookConfig("create", ""), false},
 
 				// What it needs, so that the denials above are not vacuous.
 				"list VariantAutoscalings":        {access{verb: "list", group: "llmd.ai", resource: "variantautoscalings"}, true},
