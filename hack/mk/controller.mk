@@ -23,7 +23,7 @@ build-controller: ## Build a static wva-controller binary into bin/.
 	cd $(CONTROLLER_MODULE) && CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(CONTROLLER_BINARY) ./cmd/wva-controller
 
 .PHONY: build-kubectl-wva
-build-kubectl-wva: ## Build the kubectl plugin into bin/kubectl-wva (`kubectl wva validate|explain` once bin/ is on PATH).
+build-kubectl-wva: ## Build the kubectl plugin into bin/kubectl-wva (`kubectl wva validate|explain|what-if` once bin/ is on PATH).
 	@mkdir -p $(BIN)
 	cd $(CONTROLLER_MODULE) && CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o $(KUBECTL_WVA_BINARY) ./cmd/kubectl-wva
 
