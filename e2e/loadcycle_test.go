@@ -44,32 +44,53 @@ func TestLoadCycleDirectActuation(t *testing.T) {
 			r.setUp(ctx, t)
 			return ctx
 		}).
-		Assess("the load generator starts its profile", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.start(ctx, t)
-			return ctx
-		}).
+		Assess("the load generator starts its profile", r.startStep).
 		Assess(fmt.Sprintf("the model scales up to %d replicas (the load needs %d, maxReplicas %d) before the load stops", peak, r.needed(cycleRate), cycleMax),
-			func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-				took := r.waitTotal(ctx, t, fmt.Sprintf("%d replicas", peak), peak, r.loadStart, r.profile.Duration())
-				suite.measure("feature 11: load starts -> %d replicas", took, peak)
-				return ctx
-			}).
-		Assess("the load stops and the model steps down to minReplicas, one step per window", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			// The wait allows more than the budget, so that a slow step-down
-			// is measured and reported by the next step rather than cut.
-			budget := r.settleBudget(peak - cycleMin)
-			r.waitTotal(ctx, t, fmt.Sprintf("minReplicas %d", cycleMin), cycleMin, r.loadStops(), budget+loadWindow)
-			return ctx
-		}).
-		Assess("the timeline: reaction, settle-down, one up and one down phase, bounds, errors", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			summary, s := r.finish(ctx, t)
-			checkCycle(t, r, s, summary, peak, cycleMin)
-			return ctx
-		}).
+			r.scaleUpStep("feature 11", peak)).
+		Assess("the load stops and the model steps down to minReplicas, one step per window", r.scaleDownStep(peak, cycleMin)).
+		Assess("the timeline: reaction, settle-down, one up and one down phase, bounds, errors", r.checkCycleStep(peak, cycleMin)).
 		WithTeardown("write the timeline, restore the controller's args, delete the namespace", f.teardownStep).
 		Feature()
 
 	suite.env.Test(t, feature)
+}
+
+// startStep is the Assess step that starts the load (loadRun.start).
+func (r *loadRun) startStep(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+	r.start(ctx, t)
+	return ctx
+}
+
+// scaleUpStep is the Assess step that waits, until the load stops, for the
+// model to reach peak replicas, measured under feature's name.
+func (r *loadRun) scaleUpStep(feature string, peak int32) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		took := r.waitTotal(ctx, t, fmt.Sprintf("%d replicas", peak), peak, r.loadStart, r.profile.Duration())
+		suite.measure("%s: load starts -> %d replicas", took, feature, peak)
+		return ctx
+	}
+}
+
+// scaleDownStep is the Assess step that waits for the model to come back
+// from peak to minimum replicas after the load. The wait allows a window
+// more than the budget, so that a slow step-down is measured and reported
+// by checkCycleStep rather than cut.
+func (r *loadRun) scaleDownStep(peak, minimum int32) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		budget := r.settleBudget(peak - minimum)
+		r.waitTotal(ctx, t, fmt.Sprintf("minReplicas %d", minimum), minimum, r.loadStops(), budget+loadWindow)
+		return ctx
+	}
+}
+
+// checkCycleStep is the Assess step that waits for the load Job and checks
+// the cycle's timeline (checkCycle).
+func (r *loadRun) checkCycleStep(peak, minimum int32) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		summary, s := r.finish(ctx, t)
+		checkCycle(t, r, s, summary, peak, minimum)
+		return ctx
+	}
 }
 
 // checkCycle reports the run's summary line and checks a load cycle from

@@ -87,26 +87,11 @@ func TestLoadCycleKEDA(t *testing.T) {
 			suite.measure("feature 14: ScaledObjects created -> Ready with their HPAs", took)
 			return ctx
 		}).
-		Assess("the load generator starts its profile", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.start(ctx, t)
-			return ctx
-		}).
+		Assess("the load generator starts its profile", r.startStep).
 		Assess(fmt.Sprintf("KEDA's HPA scales the model up to %d replicas (the load needs %d, maxReplicas %d) before the load stops", peak, r.needed(cycleRate), cycleMax),
-			func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-				took := r.waitTotal(ctx, t, fmt.Sprintf("%d replicas", peak), peak, r.loadStart, r.profile.Duration())
-				suite.measure("feature 14: load starts -> %d replicas", took, peak)
-				return ctx
-			}).
-		Assess("the load stops and the model steps down to minReplicas, one step per window", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			budget := r.settleBudget(peak - cycleMin)
-			r.waitTotal(ctx, t, fmt.Sprintf("minReplicas %d", cycleMin), cycleMin, r.loadStops(), budget+loadWindow)
-			return ctx
-		}).
-		Assess("the timeline: reaction, settle-down, one up and one down phase, bounds, errors", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			summary, s := r.finish(ctx, t)
-			checkCycle(t, r, s, summary, peak, cycleMin)
-			return ctx
-		}).
+			r.scaleUpStep("feature 14", peak)).
+		Assess("the load stops and the model steps down to minReplicas, one step per window", r.scaleDownStep(peak, cycleMin)).
+		Assess("the timeline: reaction, settle-down, one up and one down phase, bounds, errors", r.checkCycleStep(peak, cycleMin)).
 		Assess("only the HPA wrote the Deployments' replicas", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			for _, v := range r.vas {
 				d, err := suite.kube.AppsV1().Deployments(v.namespace).Get(ctx, v.target, metav1.GetOptions{})
