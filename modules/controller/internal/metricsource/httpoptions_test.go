@@ -87,7 +87,7 @@ func TestHTTPOptionsValidate(t *testing.T) {
 			want: []string{"--prometheus-header=Authorization=Bearer x: excludes --prometheus-bearer-token-file and basic auth (both set the Authorization header)"},
 		},
 		"Authorization header alone is the user's": {o: HTTPOptions{Headers: Headers{{"Authorization", "Bearer x"}}}},
-		"Host header":                              {o: HTTPOptions{Headers: Headers{{"Host", "a"}}}, want: []string{"--prometheus-header=Host=a: the Host header comes from --prometheus-url"}},
+		"Host header": {o: HTTPOptions{Headers: Headers{{"Host", "a"}}}, want: []string{"--prometheus-header=Host=a: the Host header comes from --prometheus-url"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -162,7 +162,7 @@ func (p *Prometheus) queryBy(ctx context.Context, promQL, label string) (map[str
 	value, warnings, _, err := p.api.Query(ctx, promQL, time.Time{})
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
-			err = fmt.Errorf("%w (%v)", ctxErr, err)
+			err = fmt.Errorf("%w (%w)", ctxErr, err)
 		}
 		return nil, &QueryError{Query: promQL, Err: err}
 	}
