@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"net/http"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
@@ -241,7 +240,11 @@ func metricsSource(s Setup) (metricsource.Source, error) {
 	if s.Options.PrometheusURL == "" {
 		return nil, nil
 	}
-	src, err := metricsource.NewPrometheus(s.Options.PrometheusURL, s.Options.PrometheusTimeout, &http.Client{})
+	rt, err := s.Options.PrometheusHTTP.RoundTripper(s.Logger.WithName("prometheus"))
+	if err != nil {
+		return nil, fmt.Errorf("configuring the Prometheus client: %w", err)
+	}
+	src, err := metricsource.NewPrometheus(s.Options.PrometheusURL, s.Options.PrometheusTimeout, rt)
 	if err != nil {
 		return nil, fmt.Errorf("configuring --prometheus-url: %w", err)
 	}
