@@ -78,8 +78,8 @@ func (s *Snapshot) ResolveAt(modelID, namespace string, now time.Time) Resolutio
 // NextTransition returns the first instant after now at which a window of
 // any applied entry starts or ends, so that a caller can resolve again
 // then; false if no entry has schedules. The answer is exact across DST
-// changes (it uses the same rule as ResolveAt) and never more than eight
-// days after now.
+// changes (it uses the same rule as ResolveAt) and at most a week after
+// now, two if DST skips a window's only occurrence of the week.
 func (s *Snapshot) NextTransition(now time.Time) (time.Time, bool) {
 	if s == nil {
 		return time.Time{}, false
@@ -217,9 +217,9 @@ const overlapYear = 2026
 // time. Windows in the same zone are compared on the wall clock over the
 // week, which is exact: by the DST rule (see localInstant), windows that do
 // not overlap on the wall clock never overlap in time. Windows in different
-// zones are compared instant by instant over every day of overlapStart's
-// year, which covers each zone's DST changes of that year but not a change
-// of a zone's rules in another year.
+// zones are compared instant by instant over every day of overlapYear,
+// which covers each zone's DST changes of that year, but not a change of a
+// zone's rules in another year.
 func checkOverlaps(rep *reported, ws []scheduled, decoded []Window) {
 	occurrences := make([][][2]time.Time, len(ws))
 	for i := range ws {
@@ -264,10 +264,10 @@ func wallOverlap(a, b *timing) string {
 }
 
 // yearOccurrences returns the occurrences of the window that start in
-// overlapYear (and the day before it), in order, skipping the empty ones.
+// overlapYear, in order, skipping the empty ones.
 func (t *timing) yearOccurrences() [][2]time.Time {
 	var out [][2]time.Time
-	first := time.Date(overlapYear, time.January, 0, 12, 0, 0, 0, time.UTC)
+	first := time.Date(overlapYear, time.January, 1, 12, 0, 0, 0, time.UTC)
 	for day := first; day.Year() <= overlapYear; day = day.AddDate(0, 0, 1) {
 		if !t.days.has(day.Weekday()) {
 			continue

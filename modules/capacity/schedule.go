@@ -207,20 +207,58 @@ func (t *timing) occurrence(y int, mo time.Month, d int) (start, end time.Time) 
 	return localInstant(y, mo, d, t.start, t.loc), localInstant(y, mo, endDay, t.end, t.loc)
 }
 
+// foldSlack bounds, in minutes, how far the wall clock ever goes back when
+// it falls back (an hour in most zones, two at most in the zone database).
+const foldSlack = 4 * 60
+
 // activeAt reports whether the window is active at now and, if so, when
 // this occurrence ends. Only the occurrences starting on now's local day
-// and the day before can contain now (a window lasts at most a day).
-// It allocates nothing.
+// and the day before can contain now (a window lasts at most a day). It
+// allocates nothing.
+//
+// An occurrence is first compared with now on the wall clock, which needs
+// no zone lookup and is exact where it decides: a wall reading at or after
+// the end means the end has passed (the mapping from wall time to instant
+// never goes backwards, and now is at or after the first instant showing
+// its own reading), and a reading more than foldSlack before the start
+// means the start is still ahead. Only an occurrence near now is mapped to
+// instants.
 func (t *timing) activeAt(now time.Time) (time.Time, bool) {
-	local := now.In(t.loc)
-	y, mo, d := local.Date()
-	wd := local.Weekday()
+	// The wall clock from one zone lookup: days since 1970-01-01 (a
+	// Thursday) and the minute of the day.
+	_, off := now.In(t.loc).Zone()
+	secs := now.Unix() + int64(off)
+	days := secs / 86400
+	if secs%86400 < 0 {
+		days--
+	}
+	wall := int((secs - days*86400) / 60)
+	wd := time.Weekday((days%7 + 7 + 4) % 7)
+	var y int
+	var mo time.Month
+	var d int
 	for back := 0; back <= 1; back++ {
 		if !t.days.has(time.Weekday((int(wd) - back + 7) % 7)) {
 			continue
 		}
-		s, e := t.occurrence(y, mo, d-back)
-		if !now.Before(s) && now.Before(e) {
+		from, to := t.start-back*minutesPerDay, t.end-back*minutesPerDay
+		if t.wraps() {
+			to += minutesPerDay
+		}
+		if wall >= to || wall < from-foldSlack {
+			continue
+		}
+		if y == 0 {
+			y, mo, d = time.Unix(days*86400, 0).UTC().Date()
+		}
+		if now.Before(localInstant(y, mo, d-back, t.start, t.loc)) {
+			continue
+		}
+		endDay := d - back
+		if t.wraps() {
+			endDay++
+		}
+		if e := localInstant(y, mo, endDay, t.end, t.loc); now.Before(e) {
 			return e, true
 		}
 	}
@@ -229,12 +267,14 @@ func (t *timing) activeAt(now time.Time) (time.Time, bool) {
 
 // next returns the first start or end of an occurrence of the window after
 // now, looking at the occurrences that start from the day before now's
-// local day to a week after it, which always holds one.
+// local day to two weeks after it, which always holds one: a window starts
+// at least once a week, and DST can make at most one occurrence in a row
+// empty.
 func (t *timing) next(now time.Time) (time.Time, bool) {
 	local := now.In(t.loc)
 	y, mo, d := local.Date()
 	wd := local.Weekday()
-	for k := -1; k <= 7; k++ {
+	for k := -1; k <= 14; k++ {
 		if !t.days.has(time.Weekday((int(wd) + k + 7) % 7)) {
 			continue
 		}
