@@ -222,12 +222,16 @@ const overlapYear = 2026
 // zone's rules in another year.
 func checkOverlaps(rep *reported, ws []scheduled, decoded []Window) {
 	occurrences := make([][][2]time.Time, len(ws))
+	segments := make([][][2]int, len(ws))
+	for i := range ws {
+		segments[i] = ws[i].timing.weekSegments()
+	}
 	for i := range ws {
 		for j := i + 1; j < len(ws); j++ {
 			a, b := ws[i].timing, ws[j].timing
 			var why string
 			if a.loc == b.loc {
-				why = wallOverlap(a, b)
+				why = wallOverlap(segments[i], segments[j])
 			} else {
 				if occurrences[i] == nil {
 					occurrences[i] = a.yearOccurrences()
@@ -250,11 +254,12 @@ func checkOverlaps(rep *reported, ws []scheduled, decoded []Window) {
 	}
 }
 
-// wallOverlap says when two windows of one zone are both active on the wall
-// clock ("on Mon at 09:00"), "" if never.
-func wallOverlap(a, b *timing) string {
-	for _, x := range a.weekSegments() {
-		for _, y := range b.weekSegments() {
+// wallOverlap says when two windows of one zone, given by their
+// weekSegments, are both active on the wall clock ("on Mon at 09:00"), ""
+// if never.
+func wallOverlap(a, b [][2]int) string {
+	for _, x := range a {
+		for _, y := range b {
 			if from := max(x[0], y[0]); from < min(x[1], y[1]) {
 				return fmt.Sprintf("on %s at %s", dayNames[from/minutesPerDay], formatClock(from%minutesPerDay))
 			}
