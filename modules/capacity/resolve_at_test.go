@@ -1,6 +1,8 @@
 package capacity
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -362,5 +364,35 @@ func TestResolveAtNilSnapshot(t *testing.T) {
 	var s *Snapshot
 	if r := s.ResolveAt("m", "ns", utc(2026, 3, 2, 8, 0)); r.Source != SourceBuiltin || r.Config != DefaultCapacityScalingConfig() || r.Window != "" {
 		t.Errorf("nil snapshot ResolveAt = %+v, want the built-ins", r)
+	}
+}
+
+// TestResolveAtConcurrentSafe has readers resolve at their own instants and
+// ask for the next transition on one shared snapshot, whose schedules (time
+// zones included) are read-only after Parse.
+func TestResolveAtConcurrentSafe(t *testing.T) {
+	s := Parse(scheduledData, "1")
+	want := s.ResolveAt("ibm/granite-13b", "production", utc(2026, 3, 2, 8, 0))
+	wantNext, _ := s.NextTransition(utc(2026, 10, 25, 0, 0))
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for range 4 {
+		wg.Go(func() {
+			for range 500 {
+				if r := s.ResolveAt("ibm/granite-13b", "production", utc(2026, 3, 2, 8, 0)); r != want {
+					errs <- fmt.Sprintf("ResolveAt = %+v, want %+v", r, want)
+					return
+				}
+				if next, _ := s.NextTransition(utc(2026, 10, 25, 0, 0)); !next.Equal(wantNext) {
+					errs <- fmt.Sprintf("NextTransition = %s, want %s", next, wantNext)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

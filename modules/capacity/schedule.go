@@ -234,9 +234,9 @@ func (t *timing) activeAt(now time.Time) (time.Time, bool) {
 	}
 	wall := int((secs - days*86400) / 60)
 	wd := time.Weekday((days%7 + 7 + 4) % 7)
-	var y int
+	var y, d int
 	var mo time.Month
-	var d int
+	dated := false
 	for back := 0; back <= 1; back++ {
 		if !t.days.has(time.Weekday((int(wd) - back + 7) % 7)) {
 			continue
@@ -248,8 +248,9 @@ func (t *timing) activeAt(now time.Time) (time.Time, bool) {
 		if wall >= to || wall < from-foldSlack {
 			continue
 		}
-		if y == 0 {
+		if !dated {
 			y, mo, d = time.Unix(days*86400, 0).UTC().Date()
+			dated = true
 		}
 		if now.Before(localInstant(y, mo, d-back, t.start, t.loc)) {
 			continue

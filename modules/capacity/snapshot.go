@@ -29,7 +29,8 @@ const overridePrefix = "override/"
 func OverrideSource(key string) Source { return Source(overridePrefix + key) }
 
 // OverrideKey returns the ConfigMap key of an override source, and false for
-// SourceBuiltin and SourceDefault.
+// SourceBuiltin and SourceDefault. For a source that names a window
+// (ResolveAt), call Entry first: OverrideKey keeps the "#<window>".
 func (s Source) OverrideKey() (key string, ok bool) {
 	key, ok = strings.CutPrefix(string(s), overridePrefix)
 	if !ok {
