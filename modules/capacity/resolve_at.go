@@ -124,6 +124,7 @@ func ownWindows(r resolved, ws []Window, z zones) ([]scheduled, []error) {
 	if len(ws) == 0 {
 		return nil, nil
 	}
+	own := violations(r.config)
 	var rep reported
 	out := make([]scheduled, len(ws))
 	for i, w := range ws {
@@ -136,7 +137,7 @@ func ownWindows(r resolved, ws []Window, z zones) ([]scheduled, []error) {
 			t.days |= 1 << d
 		}
 		cfg := r.config.Merge(w.thresholds())
-		windowErrors(&rep, WindowError{Window: w.Name, Index: i}, cfg.Validate())
+		windowErrors(&rep, WindowError{Window: w.Name, Index: i}, cfg.Validate(), own)
 		src := WindowSource(r.source, w.Name)
 		out[i] = scheduled{name: w.Name, timing: t,
 			resolved: resolved{config: cfg, source: src, fields: r.fields.apply(w.thresholds(), src)}}
@@ -156,11 +157,12 @@ func inheritedWindows(r resolved, e Entry, base []scheduled) ([]scheduled, []err
 	if len(base) == 0 {
 		return nil, nil
 	}
+	own := violations(r.config)
 	var rep reported
 	out := make([]scheduled, len(base))
 	for i, dw := range base {
 		cfg := dw.config.Merge(e)
-		windowErrors(&rep, WindowError{Window: dw.name, Index: i, Inherited: true}, cfg.Validate())
+		windowErrors(&rep, WindowError{Window: dw.name, Index: i, Inherited: true}, cfg.Validate(), own)
 		out[i] = scheduled{name: dw.name, timing: dw.timing,
 			resolved: resolved{config: cfg, source: WindowSource(r.source, dw.name), fields: dw.fields.apply(e, r.source)}}
 	}
@@ -170,15 +172,33 @@ func inheritedWindows(r resolved, e Entry, base []scheduled) ([]scheduled, []err
 	return out, nil
 }
 
-// windowErrors adds each problem of err as a WindowError like proto.
-func windowErrors(rep *reported, proto WindowError, err error) {
+// violations returns the messages of the problems Validate finds in c, so
+// that a window that merely inherits one of them does not report it again.
+func violations(c CapacityScalingConfig) map[string]bool {
+	err := c.Validate()
+	if err == nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, msg := range reasons(err, nil) {
+		out[msg] = true
+	}
+	return out
+}
+
+// windowErrors adds each problem of err as a WindowError like proto, except
+// those the entry itself has (own).
+func windowErrors(rep *reported, proto WindowError, err error, own map[string]bool) {
 	if err == nil {
 		return
 	}
 	if multi, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, inner := range multi.Unwrap() {
-			windowErrors(rep, proto, inner)
+			windowErrors(rep, proto, inner, own)
 		}
+		return
+	}
+	if own[err.Error()] {
 		return
 	}
 	proto.Err = err

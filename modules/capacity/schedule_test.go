@@ -212,6 +212,12 @@ func TestParseScheduleValidation(t *testing.T) {
 				"bad":      `window "business-hours": queueSpareTrigger must be >= 0, got -2`,
 			}},
 		},
+		"a window does not repeat the entry's own problem, only its own": {
+			data: map[string]string{"granite-prod": g + "kvCacheThreshold: 2\nschedules:\n" + businessHours() +
+				window("name: night", "days: Sat", "start: 22:00", "end: 06:00", "timeZone: Europe/Berlin", "queueLengthThreshold: -1")},
+			want: snapshotSummary{Errors: map[string]string{"granite-prod": `kvCacheThreshold must be between 0 and 1, got 2.00; ` +
+				`window "night": queueLengthThreshold must be >= 0, got -1`}},
+		},
 		"an inherited window is validated for each override": {
 			data: map[string]string{
 				DefaultKey:     "schedules:\n" + window("name: night", "days: Mon-Sun", "start: 22:00", "end: 06:00", "timeZone: UTC", "kvSpareTrigger: 0.5"),
