@@ -21,7 +21,8 @@ func WindowSource(entry Source, window string) Source { return entry + "#" + Sou
 
 // Window returns the name of the window a source names, "" if it names
 // none. Neither a window's name nor the key of a Kubernetes ConfigMap
-// entry can hold '#', so the name is what follows the last '#'.
+// entry can hold '#', so the name is what follows the last '#'. (Parse
+// accepts any key; for a key with '#', use Resolution.Window instead.)
 func (s Source) Window() string {
 	i := strings.LastIndexByte(string(s), '#')
 	if i < 0 {
