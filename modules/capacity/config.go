@@ -148,11 +148,17 @@ type Entry struct {
 	QueueLengthThreshold *int
 	KvSpareTrigger       *float64
 	QueueSpareTrigger    *int
+	// HasSchedules records that the entry sets schedules (possibly to an
+	// empty list); Schedules are its windows. An override that does not set
+	// schedules inherits the default entry's.
+	HasSchedules bool
+	Schedules    []Window
 }
 
 // Merge returns c with exactly the fields that e sets replaced: the non-nil
 // thresholds and the non-empty ModelID and Namespace. Everything else is
-// inherited from c. Merge does not validate; validate the result.
+// inherited from c. Merge does not validate; validate the result. It
+// ignores Schedules: Parse applies a window's thresholds while it is active.
 func (c CapacityScalingConfig) Merge(e Entry) CapacityScalingConfig {
 	if e.ModelID != "" {
 		c.ModelID = e.ModelID

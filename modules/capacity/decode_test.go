@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-const validFields = " (valid fields: model_id, namespace, kvCacheThreshold, queueLengthThreshold, kvSpareTrigger, queueSpareTrigger)"
+const validFields = " (valid fields: model_id, namespace, kvCacheThreshold, queueLengthThreshold, kvSpareTrigger, queueSpareTrigger, schedules)"
 
 func TestDecodeEntry(t *testing.T) {
 	cases := map[string]struct {
