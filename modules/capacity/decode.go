@@ -375,6 +375,12 @@ func yamlError(err error) error {
 	dup, found := "", false
 	for i := range lines {
 		lines[i] = strings.TrimSpace(lines[i])
+		// go-yaml v2 prints an unhashable key (a list or a mapping used as
+		// a key, "? [a]: 1") in Go syntax: describe it instead.
+		if strings.HasPrefix(lines[i], "invalid map key: ") {
+			lines[i] = "a key is a list or a mapping; keys must be strings"
+			continue
+		}
 		// go-yaml v2 reports: line 2: key "kvCacheThreshold" already set in map
 		if prefix, name, ok := duplicateKey(lines[i]); ok {
 			lines[i] = prefix + "key " + quoteInput(name) + " already set in map"

@@ -116,6 +116,10 @@ func TestDecodeEntry(t *testing.T) {
 			text:    "kvCacheThreshold: [0.8",
 			wantErr: []fieldErrorSummary{{"", "invalid YAML", "invalid YAML: line 1: did not find expected ',' or ']'"}},
 		},
+		"a list used as a key, inside a list (found by FuzzParse)": {
+			text:    "[?[]]",
+			wantErr: []fieldErrorSummary{{"", "invalid YAML", "invalid YAML: a key is a list or a mapping; keys must be strings"}},
+		},
 		"tab indentation": {
 			text:    "\tkvCacheThreshold: 0.8",
 			wantErr: []fieldErrorSummary{{"", "invalid YAML", "invalid YAML: found character that cannot start any token"}},
