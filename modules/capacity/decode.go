@@ -376,9 +376,11 @@ func yamlError(err error) error {
 	for i := range lines {
 		lines[i] = strings.TrimSpace(lines[i])
 		// go-yaml v2 prints an unhashable key (a list or a mapping used as
-		// a key, "? [a]: 1") in Go syntax: describe it instead.
-		if strings.HasPrefix(lines[i], "invalid map key: ") {
-			lines[i] = "a key is a list or a mapping; keys must be strings"
+		// a key, "? [a]: 1"), and sigs.k8s.io/yaml a key JSON cannot hold
+		// (null), in Go syntax. badKeyError describes such keys in a
+		// mapping; these are the ones it cannot reach (inside a list).
+		if strings.HasPrefix(lines[i], "invalid map key: ") || strings.HasPrefix(lines[i], "unsupported map key of type: ") {
+			lines[i] = "a key is null, a list or a mapping; keys must be strings"
 			continue
 		}
 		// go-yaml v2 reports: line 2: key "kvCacheThreshold" already set in map

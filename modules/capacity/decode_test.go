@@ -118,7 +118,11 @@ func TestDecodeEntry(t *testing.T) {
 		},
 		"a list used as a key, inside a list (found by FuzzParse)": {
 			text:    "[?[]]",
-			wantErr: []fieldErrorSummary{{"", "invalid YAML", "invalid YAML: a key is a list or a mapping; keys must be strings"}},
+			wantErr: []fieldErrorSummary{{"", "invalid YAML", "invalid YAML: a key is null, a list or a mapping; keys must be strings"}},
+		},
+		"a null key inside a list (found by FuzzParse)": {
+			text:    "- - ?",
+			wantErr: []fieldErrorSummary{{"", "invalid YAML", "invalid YAML: a key is null, a list or a mapping; keys must be strings"}},
 		},
 		"tab indentation": {
 			text:    "\tkvCacheThreshold: 0.8",
