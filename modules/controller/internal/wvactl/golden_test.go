@@ -123,8 +123,8 @@ func TestGolden(t *testing.T) {
 			"-n", "lab", "--timeline"}},
 		"explain-bad-at": {args: []string{"explain", "-f", "testdata/schedule.yaml", "--model", "m", "-n", "ns",
 			"--at", "tomorrow"}, wantStatus: ExitUsage},
-		"usage":            {args: nil, wantStatus: ExitUsage},
-		"unknown-command":  {args: []string{"frobnicate"}, wantStatus: ExitUsage},
+		"usage":           {args: nil, wantStatus: ExitUsage},
+		"unknown-command": {args: []string{"frobnicate"}, wantStatus: ExitUsage},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
