@@ -12,6 +12,13 @@ import (
 	"github.com/wva-project/wva/modules/controller/internal/config"
 )
 
+// scheduleDeadline bounds how long a boundary takes to reach the statuses of
+// the test's VariantAutoscalings. The manager switches every
+// VariantAutoscaling in the API server, the earlier tests' too (some 300
+// when the whole suite runs), with two status writes each at the client's
+// rate limit, so the bound is that of a startup rather than reloadDeadline.
+const scheduleDeadline = 30 * time.Second
+
 // TestScheduleBoundaryReachesEveryStatus runs the manager on a fake clock
 // with a default entry whose window starts a minute after the clock's now:
 // stepping the clock past the window's start, then past its end, must
@@ -36,6 +43,16 @@ func TestScheduleBoundaryReachesEveryStatus(t *testing.T) {
 		create(t, variantAutoscaling(ns, fmt.Sprintf("variant-%d", i), fmt.Sprintf("model-%d", i%3)))
 	}
 	m := startManagerWithClock(t, managerOptions(cfgNS), nil, clk)
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, l := range m.logs.Lines() {
+				if l.Level != "debug" {
+					t.Logf("log: %s %s %v", l.Level, l.Message, l.Fields)
+				}
+			}
+			t.Logf("fake clock %s, waiters %d, VAs %d", clk.Now(), clk.Waiters(), countVAs(t))
+		}
+	})
 
 	outside := appliedWant{source: "default", kv: "0.75", queue: 10}
 	inside := appliedWant{source: "default#surge", window: "surge", windowEnds: windowEnd.Format(time.RFC3339), kv: "0.60", queue: 4}
@@ -61,7 +78,7 @@ func TestScheduleBoundaryReachesEveryStatus(t *testing.T) {
 		})
 		clk.SetTime(s.to)
 		waitAll(t, ns, count, s.want, s.name)
-		eventually(t, reloadDeadline, "boundary log line "+s.name, hasLine(m.logs, "info", config.MsgBoundary, map[string]any{
+		eventually(t, scheduleDeadline, "boundary log line "+s.name, hasLine(m.logs, "info", config.MsgBoundary, map[string]any{
 			"boundary": s.boundary.Format(time.RFC3339),
 			"windows":  []any{"default#surge"},
 			"entries":  []any{"default"},
@@ -84,14 +101,14 @@ type appliedWant struct {
 	queue              int32
 }
 
-// waitAll waits, within reloadDeadline, until the VariantAutoscalings
+// waitAll waits, within scheduleDeadline, until the VariantAutoscalings
 // variant-0.. of namespace all show want.
 func waitAll(t *testing.T, namespace string, count int, want appliedWant, what string) {
 	t.Helper()
 	start := time.Now()
 	for i := range count {
 		name := fmt.Sprintf("variant-%d", i)
-		eventually(t, reloadDeadline-time.Since(start), what+": "+name, func() string {
+		eventually(t, scheduleDeadline-time.Since(start), what+": "+name, func() string {
 			a := getVA(t, namespace, name).Status.AppliedConfig
 			if a == nil {
 				return "no appliedConfig"
