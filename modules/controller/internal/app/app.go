@@ -136,6 +136,11 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	if err := mgr.Add(reloader); err != nil {
 		return nil, fmt.Errorf("adding the ConfigMap watch: %w", err)
 	}
+	// Schedule boundaries requeue what they switch, on the leader.
+	scheduler := &config.Scheduler{Store: store, Reloader: reloader, Clock: s.Clock, Log: configLog}
+	if err := mgr.Add(scheduler); err != nil {
+		return nil, fmt.Errorf("adding the schedule boundary timer: %w", err)
+	}
 	if err := setupAdmission(mgr, s, key, webhookCerts); err != nil {
 		return nil, err
 	}
@@ -155,6 +160,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 			Settle:       o.SettlePeriod(),
 		},
 		Reloader:                reloader,
+		Scheduler:               scheduler,
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -63,27 +64,33 @@ func patchOnce(ctx context.Context, c client.Client, va *v1alpha1.VariantAutosca
 func decimal(f float64) string { return fmt.Sprintf("%.2f", f) }
 
 // appliedConfig is the status record of the configuration a variant uses.
-func appliedConfig(e capacity.Explanation, version string) *v1alpha1.AppliedCapacityConfig {
-	cfg := e.Config
-	return &v1alpha1.AppliedCapacityConfig{
+func appliedConfig(r capacity.Resolution, version string) *v1alpha1.AppliedCapacityConfig {
+	cfg := r.Config
+	a := &v1alpha1.AppliedCapacityConfig{
 		KvCacheThreshold:         decimal(cfg.KvCacheThreshold),
 		QueueLengthThreshold:     int32(cfg.QueueLengthThreshold),
 		KvSpareTrigger:           decimal(cfg.KvSpareTrigger),
 		QueueSpareTrigger:        int32(cfg.QueueSpareTrigger),
-		Source:                   string(e.Source),
-		Inherited:                e.Fields.Inherited(e.Source),
+		Source:                   string(r.Source),
+		Inherited:                r.Fields.Inherited(r.Source),
 		ConfigMapResourceVersion: version,
+		Window:                   r.Window,
 	}
+	if r.Window != "" {
+		a.WindowEnds = &metav1.Time{Time: r.WindowEnd}
+	}
+	return a
 }
 
-// configCondition says which configuration source won.
-func configCondition(src capacity.Source, version string) metav1.Condition {
+// configCondition says which configuration source won, and which window of
+// it applies until when.
+func configCondition(r capacity.Resolution, version string) metav1.Condition {
 	c := metav1.Condition{Type: v1alpha1.ConditionConfigResolved, Status: metav1.ConditionTrue}
-	switch key, isOverride := src.OverrideKey(); {
+	switch key, isOverride := r.Source.Entry().OverrideKey(); {
 	case isOverride:
 		c.Reason = v1alpha1.ReasonConfigOverride
 		c.Message = fmt.Sprintf("ConfigMap entry %q (merged over the default) at resourceVersion %s", key, version)
-	case src == capacity.SourceDefault:
+	case r.Source.Entry() == capacity.SourceDefault:
 		c.Reason = v1alpha1.ReasonConfigDefault
 		c.Message = fmt.Sprintf("ConfigMap default entry at resourceVersion %s", version)
 	default:
@@ -92,6 +99,9 @@ func configCondition(src capacity.Source, version string) metav1.Condition {
 		if version != "" {
 			c.Message = fmt.Sprintf("Built-in defaults: ConfigMap at resourceVersion %s has no valid default entry", version)
 		}
+	}
+	if r.Window != "" {
+		c.Message += fmt.Sprintf(", window %q until %s", r.Window, r.WindowEnd.UTC().Format(time.RFC3339))
 	}
 	return c
 }
