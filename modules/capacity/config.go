@@ -181,6 +181,31 @@ func (c CapacityScalingConfig) Merge(e Entry) CapacityScalingConfig {
 	return c
 }
 
+// FormatDecimal is the library's decimal policy for a threshold as a user
+// wrote it, for status fields and tables: at least two decimals and as many
+// more as the shortest exact representation needs (0.8 -> "0.80", 0.805 ->
+// "0.805", where "%.2f" would show "0.81"), never an exponent (1e-7 ->
+// "0.0000001"). NaN and infinities, which validation rejects, print as in
+// messages.
+func FormatDecimal(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v == 0 {
+		return formatDecimal(v)
+	}
+	return padDecimals(strconv.FormatFloat(v, 'f', -1, 64))
+}
+
+// padDecimals gives a plain decimal at least two decimals.
+func padDecimals(s string) string {
+	dot := strings.IndexByte(s, '.')
+	switch {
+	case dot < 0:
+		return s + ".00"
+	case len(s)-dot-1 < 2:
+		return s + "0"
+	}
+	return s
+}
+
 // formatDecimal prints v with at least two decimals and as many more as the
 // shortest exact representation needs: 1.5 -> "1.50", 0.8 -> "0.80",
 // 1.005 -> "1.005". Two decimals match the spec's messages; more are shown
@@ -198,13 +223,5 @@ func formatDecimal(v float64) string {
 	case math.Abs(v) >= 1e15 || math.Abs(v) < 1e-6:
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	dot := strings.IndexByte(s, '.')
-	switch {
-	case dot < 0:
-		return s + ".00"
-	case len(s)-dot-1 < 2:
-		return s + "0"
-	}
-	return s
+	return padDecimals(strconv.FormatFloat(v, 'f', -1, 64))
 }

@@ -16,15 +16,6 @@ import (
 	"github.com/wva-project/wva/modules/capacity"
 )
 
-// Condition reasons of this controller beyond the API's common ones.
-const (
-	// ReasonMetricsSourceNotConfigured: the controller runs without
-	// --prometheus-url, so it never has metrics and never scales.
-	ReasonMetricsSourceNotConfigured = "MetricsSourceNotConfigured"
-	// ReasonTargetNotResolved: metrics are not read before the target is known.
-	ReasonTargetNotResolved = "TargetNotResolved"
-)
-
 // patchStatus applies mutate to va's status and patches what changed. Two
 // controllers write a VariantAutoscaling's status, each its own fields and
 // conditions (the VariantAutoscaling controller appliedConfig and
@@ -60,16 +51,17 @@ func patchOnce(ctx context.Context, c client.Client, va *v1alpha1.VariantAutosca
 	return c.Status().Patch(ctx, va, client.MergeFromWithOptions(original, client.MergeFromWithOptimisticLock{}))
 }
 
-// decimal formats a fraction or average for status (decimal string, two places).
+// decimal prints a computed average (a spare capacity) with two decimals,
+// as the analysis's reasons do; thresholds use capacity.FormatDecimal.
 func decimal(f float64) string { return fmt.Sprintf("%.2f", f) }
 
 // appliedConfig is the status record of the configuration a variant uses.
 func appliedConfig(r capacity.Resolution, version string) *v1alpha1.AppliedCapacityConfig {
 	cfg := r.Config
 	a := &v1alpha1.AppliedCapacityConfig{
-		KvCacheThreshold:         decimal(cfg.KvCacheThreshold),
+		KvCacheThreshold:         capacity.FormatDecimal(cfg.KvCacheThreshold),
 		QueueLengthThreshold:     int32(cfg.QueueLengthThreshold),
-		KvSpareTrigger:           decimal(cfg.KvSpareTrigger),
+		KvSpareTrigger:           capacity.FormatDecimal(cfg.KvSpareTrigger),
 		QueueSpareTrigger:        int32(cfg.QueueSpareTrigger),
 		Source:                   string(r.Source),
 		Inherited:                r.Fields.Inherited(r.Source),

@@ -261,16 +261,6 @@ func namesModel(ee capacity.EntryError, text, modelID, namespace string) bool {
 	return err == nil && e.ModelID == modelID && e.Namespace == namespace
 }
 
-// decimal prints a fraction with at least two decimals, and more when the
-// value has them (0.8 -> 0.80, 0.755 -> 0.755), so that nothing is rounded
-// into a value that was not written.
-func decimal(v float64) string {
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	switch dot := strings.IndexByte(s, '.'); {
-	case dot < 0:
-		return s + ".00"
-	case len(s)-dot-1 < 2:
-		return s + "0"
-	}
-	return s
-}
+// decimal is the capacity library's decimal policy, which status uses too:
+// 0.8 -> 0.80, 0.755 -> 0.755, nothing rounded into a value not written.
+func decimal(v float64) string { return capacity.FormatDecimal(v) }
