@@ -138,7 +138,7 @@ func TestAPIServerRestart(t *testing.T) {
 					return string(body) == "ok", fmt.Sprintf("container %s runs; /readyz: %s", cur, body), nil
 				})
 			answered = time.Now()
-			suite.measure("feature 16: kube-apiserver stopped -> new container answers /readyz", took)
+			suite.measure("feature 16: kube-apiserver killed -> new container answers /readyz", took)
 			return ctx
 		}).
 		Assess("the controller kept running: same pod, no container restart", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
