@@ -32,11 +32,12 @@ const (
 )
 
 // Feature 18: ConfigMap churn. The ConfigMap is deleted and re-created at
-// once, then updated 50 times within 5 s (10 writers at a time). After each, every
-// VariantAutoscaling shows the final content within the usual 5 s and keeps
-// it; the controller neither restarts nor logs anything fatal. The feature
-// measures how the reloads coalesce: the controller's reload lines and each
-// VariantAutoscaling's status writes (a watch) against the 50 updates.
+// once, then updated 50 times within 5 s (10 writers at a time). After
+// each, every VariantAutoscaling shows the final content within the usual
+// 5 s and keeps it; the controller neither restarts nor logs anything
+// fatal. The feature measures how the reloads coalesce: the controller's
+// reload lines and each VariantAutoscaling's status writes (a watch)
+// against the 50 updates.
 func TestConfigMapChurn(t *testing.T) {
 	f := suite.newFixture("churn")
 	var (
