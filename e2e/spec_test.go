@@ -17,6 +17,9 @@ const (
 	msgAppliedOverride = "Applied capacity scaling override"
 )
 
+// A line docs/capacity-scaling.md documents beyond the spec's examples.
+const msgDeleted = "Capacity scaling ConfigMap deleted, using hardcoded defaults"
+
 // zap's level names.
 const (
 	levelDebug = "debug"
