@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -115,23 +114,11 @@ func (p *controllerProc) waitReady(ctx context.Context) error {
 
 // cpuSeconds is the controller's user+system CPU time so far.
 func (p *controllerProc) cpuSeconds() (float64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	st, err := readProcStat(p.cmd.Process.Pid)
 	if err != nil {
-		return 0, fmt.Errorf("reading the controller's stat: %w", err)
+		return 0, err
 	}
-	// The command name (field 2) may hold spaces; the fields after it start
-	// with the state (field 3), so utime (14) and stime (15) are 11 and 12.
-	s := string(b)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("short /proc stat: %q", s)
-	}
-	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
-	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
-		return 0, fmt.Errorf("parsing /proc stat: %w", err)
-	}
-	return float64(utime+stime) / clockTicks, nil
+	return st.cpu, nil
 }
 
 // memory is the controller's resident set: now (VmRSS) and its peak (VmHWM), in bytes.

@@ -16,11 +16,18 @@ type fanoutResult struct {
 	requestsPer float64
 	cpu         float64
 	peakRSS     int64
+	// CPU seconds of the control plane over the same span.
+	apiserverCPU, etcdCPU float64
 }
 
 func (r fanoutResult) String() string {
 	return fmt.Sprintf("fanout vas=%d total=%.2f p50=%d p99=%d requests-per-va=%.2f cpu=%.2f rss=%.1f",
 		r.vas, r.total.Seconds(), r.p50.Milliseconds(), r.p99.Milliseconds(), r.requestsPer, r.cpu, mb(r.peakRSS))
+}
+
+// detail gives the control plane's share of the work.
+func (r fanoutResult) detail() string {
+	return fmt.Sprintf("fanout-detail vas=%d apiserver-cpu=%.2f etcd-cpu=%.2f", r.vas, r.apiserverCPU, r.etcdCPU)
 }
 
 // fanout measures one ConfigMap update reaching n VariantAutoscalings. The
@@ -43,6 +50,7 @@ func (b *bench) fanout(ctx context.Context, n int) (fanoutResult, error) {
 	if err != nil {
 		return fanoutResult{}, err
 	}
+	plane0 := childCPU()
 
 	s.cm.Data["default"] = "kvCacheThreshold: 0.85\n"
 	start := time.Now()
@@ -57,6 +65,7 @@ func (b *bench) fanout(ctx context.Context, n int) (fanoutResult, error) {
 		return fanoutResult{}, err
 	}
 
+	plane1 := childCPU()
 	cpu1, err := s.ctrl.cpuSeconds()
 	if err != nil {
 		return fanoutResult{}, err
@@ -77,6 +86,7 @@ func (b *bench) fanout(ctx context.Context, n int) (fanoutResult, error) {
 	return fanoutResult{
 		vas: n, total: lat[len(lat)-1], p50: percentile(lat, 0.50), p99: percentile(lat, 0.99),
 		requestsPer: (req1 - req0) / float64(n), cpu: cpu1 - cpu0, peakRSS: peak,
+		apiserverCPU: plane1["kube-apiserver"] - plane0["kube-apiserver"], etcdCPU: plane1["etcd"] - plane0["etcd"],
 	}, nil
 }
 

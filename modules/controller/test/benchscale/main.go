@@ -75,6 +75,7 @@ func run() int {
 			return fail("fanout", err)
 		}
 		fmt.Println(r)
+		fmt.Println(r.detail())
 	}
 	if memoryVAs > 0 {
 		r, err := b.memory(ctx, memoryVAs, configMaps, pods)
