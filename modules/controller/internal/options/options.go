@@ -84,17 +84,17 @@ func Defaults(getenv func(string) string) Options {
 		ns = DefaultConfigMapNamespace
 	}
 	return Options{
-		MetricsBindAddress:      ":8443",
-		MetricsSecure:           true,
-		HealthProbeBindAddress:  ":8081",
-		ConfigMapName:           DefaultConfigMapName,
-		ConfigMapNamespace:      ns,
-		PrometheusTimeout:       5 * time.Second,
-		ReconcileInterval:       30 * time.Second,
-		ScaleDownStabilization:  5 * time.Minute,
-		StartupGracePeriod:      5 * time.Minute,
-		MetricsScrapeInterval:   30 * time.Second,
-		Actuation:               ActuationScale,
+		MetricsBindAddress:     ":8443",
+		MetricsSecure:          true,
+		HealthProbeBindAddress: ":8081",
+		ConfigMapName:          DefaultConfigMapName,
+		ConfigMapNamespace:     ns,
+		PrometheusTimeout:      5 * time.Second,
+		ReconcileInterval:      30 * time.Second,
+		ScaleDownStabilization: 5 * time.Minute,
+		StartupGracePeriod:     5 * time.Minute,
+		MetricsScrapeInterval:  30 * time.Second,
+		Actuation:              ActuationScale,
 		// Sized by `make bench-scale` (docs/performance.md): a ConfigMap
 		// change costs two requests per VariantAutoscaling (its status
 		// write and its model's /scale read), so the burst lets 1,000 of
