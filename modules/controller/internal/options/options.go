@@ -83,24 +83,24 @@ func Defaults(getenv func(string) string) Options {
 	if ns == "" {
 		ns = DefaultConfigMapNamespace
 	}
+	// The client limits and concurrency are sized by `make bench-scale`
+	// (docs/performance.md): a ConfigMap change costs two requests per
+	// VariantAutoscaling (its status write and its model's /scale read), so
+	// the burst lets 1,000 of them through unthrottled, the QPS holds the
+	// steady state of 5,000 (about 170 requests/s) with room, and 16 workers
+	// keep enough writes in flight while each waits 10-20 ms on the server.
 	return Options{
-		MetricsBindAddress:     ":8443",
-		MetricsSecure:          true,
-		HealthProbeBindAddress: ":8081",
-		ConfigMapName:          DefaultConfigMapName,
-		ConfigMapNamespace:     ns,
-		PrometheusTimeout:      5 * time.Second,
-		ReconcileInterval:      30 * time.Second,
-		ScaleDownStabilization: 5 * time.Minute,
-		StartupGracePeriod:     5 * time.Minute,
-		MetricsScrapeInterval:  30 * time.Second,
-		Actuation:              ActuationScale,
-		// Sized by `make bench-scale` (docs/performance.md): a ConfigMap
-		// change costs two requests per VariantAutoscaling (its status
-		// write and its model's /scale read), so the burst lets 1,000 of
-		// them through unthrottled, the QPS holds the steady state of
-		// 5,000 (about 170 requests/s) with room, and 16 workers keep
-		// enough writes in flight while each waits 10-20 ms on the server.
+		MetricsBindAddress:      ":8443",
+		MetricsSecure:           true,
+		HealthProbeBindAddress:  ":8081",
+		ConfigMapName:           DefaultConfigMapName,
+		ConfigMapNamespace:      ns,
+		PrometheusTimeout:       5 * time.Second,
+		ReconcileInterval:       30 * time.Second,
+		ScaleDownStabilization:  5 * time.Minute,
+		StartupGracePeriod:      5 * time.Minute,
+		MetricsScrapeInterval:   30 * time.Second,
+		Actuation:               ActuationScale,
 		MaxConcurrentReconciles: 16,
 		KubeAPIQPS:              500,
 		KubeAPIBurst:            2000,
