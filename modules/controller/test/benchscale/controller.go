@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,9 @@ import (
 	"syscall"
 	"time"
 )
+
+// errExitedEarly: the controller exited with status 0 before it was ready.
+var errExitedEarly = errors.New("exited with status 0")
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat:
 // 100 on every Linux architecture Go supports.
@@ -89,7 +93,7 @@ func freeAddr() (string, error) {
 func (p *controllerProc) waitReady(ctx context.Context) error {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
-	last := "no answer yet"
+	var last string
 	for {
 		resp, err := http.Get(p.readyURL) //nolint:noctx // loopback, short-lived
 		if err == nil {
@@ -104,7 +108,10 @@ func (p *controllerProc) waitReady(ctx context.Context) error {
 		select {
 		case err := <-p.done:
 			p.done <- err
-			return fmt.Errorf("controller exited before it was ready (%v); see %s", err, p.logPath)
+			if err == nil {
+				err = errExitedEarly
+			}
+			return fmt.Errorf("controller exited before it was ready (log: %s): %w", p.logPath, err)
 		case <-ctx.Done():
 			return fmt.Errorf("controller not ready (last seen: %s): %w", last, ctx.Err())
 		case <-tick.C:
@@ -252,6 +259,8 @@ func (p *controllerProc) stop() {
 		}
 	case <-time.After(30 * time.Second):
 		_ = p.cmd.Process.Kill()
-		<-p.done
+		if err := <-p.done; err != nil {
+			logger.Warn("Controller killed after 30 s", "err", err, "log", p.logPath)
+		}
 	}
 }

@@ -47,7 +47,9 @@ func TestPodCacheHoldsOnlyNamespacesInUse(t *testing.T) {
 	go func() { done <- pc.Start(ctx) }()
 	defer func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("pod cache stopped with error: %v", err)
+		}
 	}()
 	eventually(t, 10*time.Second, "pod cache started", func() string {
 		if err := pc.List(ctx, &corev1.PodList{}, client.InNamespace(used)); errors.Is(err, podcache.ErrNotStarted) {
