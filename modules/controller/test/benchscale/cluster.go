@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -25,6 +27,9 @@ type cluster struct {
 	env        *envtest.Environment
 	client     client.WithWatch
 	kubeconfig string
+	// metrics reads the API server's own /metrics.
+	metrics    *http.Client
+	metricsURL string
 }
 
 func startCluster(crdDir, dir string) (*cluster, error) {
@@ -43,6 +48,11 @@ func startCluster(crdDir, dir string) (*cluster, error) {
 		c.stop()
 		return nil, err
 	}
+	if c.metrics, err = rest.HTTPClientFor(cfg); err != nil {
+		c.stop()
+		return nil, fmt.Errorf("creating the API server metrics client: %w", err)
+	}
+	c.metricsURL = strings.TrimSuffix(cfg.Host, "/") + "/metrics"
 	fast := rest.CopyConfig(cfg)
 	fast.QPS, fast.Burst = 5000, 10000
 	if c.client, err = client.NewWithWatch(fast, client.Options{Scheme: scheme}); err != nil {
@@ -56,6 +66,25 @@ func (c *cluster) stop() {
 	if err := c.env.Stop(); err != nil {
 		logger.Error("Stopping envtest failed", "err", err)
 	}
+}
+
+// configMapReads is how many GET and LIST requests for ConfigMaps the API
+// server has served (apiserver_request_total). The benchmark itself reads
+// none, so a difference is the controller's.
+func (c *cluster) configMapReads(ctx context.Context) (float64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.metricsURL, nil)
+	if err != nil {
+		return 0, fmt.Errorf("building the API server metrics request: %w", err)
+	}
+	resp, err := c.metrics.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("scraping the API server: %w", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("scraping the API server: %s", resp.Status)
+	}
+	return sumMatching(resp.Body, "apiserver_request_total", `resource="configmaps"`, `verb="GET"`, `verb="LIST"`)
 }
 
 // writeKubeconfig writes the envtest admin credentials for the controller.

@@ -209,6 +209,37 @@ func sumSamples(r io.Reader, names []string) (map[string]float64, error) {
 	return out, sc.Err()
 }
 
+// sumMatching adds up the samples of metric whose labels contain must and
+// one of anyOf (e.g. `verb="GET"`, `verb="LIST"`).
+func sumMatching(r io.Reader, metric, must string, anyOf ...string) (float64, error) {
+	var sum float64
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, metric+"{") || !strings.Contains(line, must) {
+			continue
+		}
+		matched := false
+		for _, a := range anyOf {
+			matched = matched || strings.Contains(line, a)
+		}
+		if !matched {
+			continue
+		}
+		fields := strings.Fields(line[strings.LastIndexByte(line, '}')+1:])
+		if len(fields) == 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(fields[0], 64)
+		if err != nil {
+			return 0, fmt.Errorf("parsing sample %q: %w", line, err)
+		}
+		sum += v
+	}
+	return sum, sc.Err()
+}
+
 // requests is the number of API requests the controller has sent.
 func (p *controllerProc) requests(ctx context.Context) (float64, error) {
 	m, err := p.scrape(ctx, metricRequests)

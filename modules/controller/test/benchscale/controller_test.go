@@ -24,3 +24,18 @@ go_memstats_heap_inuse_bytes 1.1419648e+07
 		t.Errorf("sumSamples: -want +got:\n%s", diff)
 	}
 }
+
+func TestSumMatching(t *testing.T) {
+	text := `apiserver_request_total{code="200",resource="configmaps",verb="GET"} 3
+apiserver_request_total{code="200",resource="configmaps",verb="LIST"} 2
+apiserver_request_total{code="200",resource="configmaps",verb="WATCH"} 5
+apiserver_request_total{code="200",resource="pods",verb="GET"} 11
+`
+	got, err := sumMatching(strings.NewReader(text), "apiserver_request_total", `resource="configmaps"`, `verb="GET"`, `verb="LIST"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 5 {
+		t.Errorf("sumMatching = %v, want 5", got)
+	}
+}

@@ -18,6 +18,8 @@ type fanoutResult struct {
 	peakRSS     int64
 	// CPU seconds of the control plane over the same span.
 	apiserverCPU, etcdCPU float64
+	// configMapReads: ConfigMap GETs and LISTs the API server served meanwhile.
+	configMapReads float64
 }
 
 func (r fanoutResult) String() string {
@@ -27,7 +29,8 @@ func (r fanoutResult) String() string {
 
 // detail gives the control plane's share of the work.
 func (r fanoutResult) detail() string {
-	return fmt.Sprintf("fanout-detail vas=%d apiserver-cpu=%.2f etcd-cpu=%.2f", r.vas, r.apiserverCPU, r.etcdCPU)
+	return fmt.Sprintf("fanout-detail vas=%d apiserver-cpu=%.2f etcd-cpu=%.2f configmap-reads=%.0f",
+		r.vas, r.apiserverCPU, r.etcdCPU, r.configMapReads)
 }
 
 // fanout measures one ConfigMap update reaching n VariantAutoscalings. The
@@ -51,6 +54,10 @@ func (b *bench) fanout(ctx context.Context, n int) (fanoutResult, error) {
 		return fanoutResult{}, err
 	}
 	plane0 := childCPU()
+	cmReads0, err := s.cluster.configMapReads(ctx)
+	if err != nil {
+		return fanoutResult{}, err
+	}
 
 	s.cm.Data["default"] = "kvCacheThreshold: 0.85\n"
 	start := time.Now()
@@ -66,6 +73,10 @@ func (b *bench) fanout(ctx context.Context, n int) (fanoutResult, error) {
 	}
 
 	plane1 := childCPU()
+	cmReads1, err := s.cluster.configMapReads(ctx)
+	if err != nil {
+		return fanoutResult{}, err
+	}
 	cpu1, err := s.ctrl.cpuSeconds()
 	if err != nil {
 		return fanoutResult{}, err
@@ -87,6 +98,7 @@ func (b *bench) fanout(ctx context.Context, n int) (fanoutResult, error) {
 		vas: n, total: lat[len(lat)-1], p50: percentile(lat, 0.50), p99: percentile(lat, 0.99),
 		requestsPer: (req1 - req0) / float64(n), cpu: cpu1 - cpu0, peakRSS: peak,
 		apiserverCPU: plane1["kube-apiserver"] - plane0["kube-apiserver"], etcdCPU: plane1["etcd"] - plane0["etcd"],
+		configMapReads: cmReads1 - cmReads0,
 	}, nil
 }
 
