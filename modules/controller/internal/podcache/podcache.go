@@ -149,12 +149,26 @@ func (c *Cache) namespace(ns string) (*namespaced, error) {
 		defer close(n.synced)
 		if _, err := pc.GetInformer(ctx, &corev1.Pod{}); err != nil {
 			n.err = fmt.Errorf("starting the pod informer of namespace %s: %w", ns, err)
-			return
+		} else {
+			go func() { _ = pc.Start(ctx) }()
+			if !pc.WaitForCacheSync(ctx) {
+				n.err = fmt.Errorf("pod cache of namespace %s did not sync: %w", ns, context.Cause(ctx))
+			}
 		}
-		go func() { _ = pc.Start(ctx) }()
-		if !pc.WaitForCacheSync(ctx) {
-			n.err = fmt.Errorf("pod cache of namespace %s did not sync: %w", ns, context.Cause(ctx))
+		if n.err != nil {
+			// The List calls waiting on it fail; the next one starts afresh.
+			c.drop(ns, n)
 		}
 	}()
 	return n, nil
+}
+
+// drop stops n and forgets it if it is still the cache of ns.
+func (c *Cache) drop(ns string, n *namespaced) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n.stop()
+	if c.byNS[ns] == n {
+		delete(c.byNS, ns)
+	}
 }
