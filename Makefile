@@ -26,9 +26,12 @@ COUNT       ?= 100
 ## Tool versions (installed into ./bin, one binary per version).
 GOLANGCI_LINT_VERSION  ?= v2.15.0
 CONTROLLER_GEN_VERSION ?= v0.23.0
+# actionlint (github.com/rhysd/actionlint) checks .github/workflows.
+ACTIONLINT_VERSION     ?= v1.7.12
 
 GOLANGCI_LINT  := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
+ACTIONLINT     := $(BIN)/actionlint-$(ACTIONLINT_VERSION)
 
 # Area-specific targets (API generation, control plane, kind, e2e) live in
 # hack/mk/*.mk so that each stays next to the code it drives.
@@ -48,32 +51,36 @@ help: ## Show this help.
 
 .PHONY: fmt
 fmt: ## Format the Go code of every module.
-	@for m in $(MODULES); do (cd $$m && $(GO) fmt ./...); done
+	@for m in $(MODULES); do (cd $$m && $(GO) fmt ./...) || exit 1; done
 
 .PHONY: vet
 vet: ## Run go vet on every module.
-	@for m in $(MODULES); do echo "vet $$m"; (cd $$m && $(GO) vet ./...); done
+	@for m in $(MODULES); do echo "vet $$m"; (cd $$m && $(GO) vet ./...) || exit 1; done
 
 .PHONY: lint
-lint: $(GOLANGCI_LINT) lint-kind ## Run golangci-lint on every module (and the hack/ tool modules).
-	@for m in $(MODULES); do echo "lint $$m"; (cd $$m && $(GOLANGCI_LINT) run --config $(ROOT)/.golangci.yaml ./...); done
+lint: $(GOLANGCI_LINT) $(ACTIONLINT) lint-kind ## Run golangci-lint on every module (module dependency rules, import aliases) and actionlint on the workflows.
+	@for m in $(MODULES); do echo "lint $$m"; (cd $$m && $(GOLANGCI_LINT) run --config $(ROOT)/.golangci.yaml ./...) || exit 1; done
+	@echo "actionlint .github/workflows"; $(ACTIONLINT) $(ROOT)/.github/workflows/*.yaml
 
 .PHONY: tidy
 tidy: ## Run go mod tidy on every module.
-	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy); done
+	@for m in $(MODULES); do (cd $$m && $(GO) mod tidy) || exit 1; done
 
 .PHONY: build
 build: ## Build every module.
-	@for m in $(MODULES); do echo "build $$m"; (cd $$m && $(GO) build ./...); done
+	@for m in $(MODULES); do echo "build $$m"; (cd $$m && $(GO) build ./...) || exit 1; done
 
 ##@ Test
 
 .PHONY: test
-test: test-unit test-standalone test-concurrency verify test-integration test-prometheus test-controlplane test-kind-unit test-kind-smoke test-e2e ## Run every test suite (the README's and CI's test command).
+test: lint test-unit test-standalone test-concurrency verify test-integration test-prometheus test-controlplane test-kind-unit test-kind-smoke test-e2e ## Run every test suite (the README's and CI's test command).
+
+.PHONY: test-quick
+test-quick: test-unit test-standalone verify ## The inner loop: unit tests, the capacity module on its own, generated files.
 
 .PHONY: test-unit
 test-unit: ## Run the unit tests of every module with -race.
-	@for m in $(MODULES); do echo "test $$m"; (cd $$m && $(GO) test -race $(GOTESTFLAGS) ./...); done
+	@for m in $(MODULES); do echo "test $$m"; (cd $$m && $(GO) test -race $(GOTESTFLAGS) ./...) || exit 1; done
 
 .PHONY: test-standalone
 test-standalone: ## Test modules/capacity on its own, outside the workspace (as an importer would).
@@ -85,17 +92,22 @@ test-concurrency: ## Run the ...ConcurrentSafe tests with -race -count=$(COUNT).
 
 .PHONY: bench
 bench: ## Run the benchmarks of every module (BENCHTIME=1x for a smoke run).
-	@for m in $(MODULES); do echo "bench $$m"; (cd $$m && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...); done
+	@for m in $(MODULES); do echo "bench $$m"; (cd $$m && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...) || exit 1; done
 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target of modules/capacity for FUZZTIME (default 30s).
 	@cd modules/capacity && for f in $$($(GO) test -list '^Fuzz' . | grep '^Fuzz'); do \
-		echo "fuzz $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s . ; done
+		echo "fuzz $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s . || exit 1; done
 
 ##@ Tools
 
 .PHONY: tools
-tools: $(GOLANGCI_LINT) $(CONTROLLER_GEN) ## Install the pinned golangci-lint and controller-gen into bin/.
+tools: $(GOLANGCI_LINT) $(CONTROLLER_GEN) $(ACTIONLINT) ## Install the pinned golangci-lint, controller-gen and actionlint into bin/.
+
+$(ACTIONLINT):
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+	mv $(BIN)/actionlint $@
 
 $(GOLANGCI_LINT):
 	@mkdir -p $(BIN)

@@ -57,62 +57,13 @@ func TestScaleUpOnRealMetrics(t *testing.T) {
 			// The built-in thresholds (0.80 / 5 / 0.10 / 3) apply.
 			f.withoutConfigMap(ctx, t)
 			ns := f.namespace(ctx, t)
-			if err := deployPrometheus(ctx, ns, suite.opts.promImage, scrapeWorkloads); err != nil {
-				t.Fatal(err)
-			}
-			d := stubDeployment(ns, suite.opts.stubImage, scaleUpModel, saturatedKv, 0, 1)
-			if _, err := suite.kube.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{FieldManager: fieldManager}); err != nil {
-				t.Fatalf("creating Deployment %s/%s: %v", ns, d.Name, err)
-			}
-			for _, name := range []string{promName, stubName} {
-				took, err := apply.WaitDeploymentAvailable(ctx, suite.kube, ns, name, rolloutDeadline, slowPoll)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("Deployment %s/%s available after %s", ns, name, took.Round(time.Millisecond))
-			}
-			// The controller's own query, through the API server's service proxy.
-			query := fmt.Sprintf("max by (pod) (vllm:kv_cache_usage_perc{namespace=%q,model_name=%q})", ns, scaleUpModel)
-			took := waitFor(ctx, t, "Prometheus has the stub's KV-cache usage", scrapeDeadline, slowPoll,
-				func(ctx context.Context) (bool, string, error) {
-					pods, err := stubPods(ctx, ns)
-					if err != nil {
-						return false, err.Error(), nil
-					}
-					got, err := promQuery(ctx, ns, query)
-					if err != nil {
-						return false, err.Error(), nil
-					}
-					ok := len(pods) == 1 && len(got) == 1 && got[pods[0]] == saturatedKv
-					return ok, fmt.Sprintf("pods %v, %s -> %v", pods, query, got), nil
-				})
+			took := deployScrapedStub(ctx, t, ns, scaleUpModel, saturatedKv)
 			suite.measure("feature 10: stub available -> scraped by Prometheus", took)
 			v = va{namespace: ns, name: "saturated", model: scaleUpModel, target: stubName, min: 1, max: 3}
 			return ctx
 		}).
 		WithSetup("the controller on Prometheus", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			orig, err := suite.controllerArgs(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Registered first: restored whatever happens below.
-			f.onTeardown("restoring the controller's args", func(ctx context.Context) error {
-				took, err := suite.setControllerArgs(ctx, orig, rolloutDeadline)
-				if err == nil {
-					t.Logf("controller rolled back to args %q in %s", orig, took.Round(time.Millisecond))
-				}
-				return err
-			})
-			args := withFlags(orig,
-				fmt.Sprintf("--prometheus-url=http://%s.%s.svc:%d", promName, v.namespace, promPort),
-				"--reconcile-interval="+scaleUpReconcileInterval.String(),
-				// A new replica counts once Prometheus has scraped it.
-				"--metrics-scrape-interval="+promScrapeTime)
-			took, err := suite.setControllerArgs(ctx, args, rolloutDeadline)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("controller rolled out with args %q in %s", args, took.Round(time.Millisecond))
+			f.controllerOnPrometheus(ctx, t, v.namespace, scaleUpReconcileInterval)
 			if err := f.createVA(ctx, v); err != nil {
 				t.Fatal(err)
 			}
@@ -163,6 +114,72 @@ func TestScaleUpOnRealMetrics(t *testing.T) {
 		Feature()
 
 	suite.env.Test(t, feature)
+}
+
+// deployScrapedStub deploys, in namespace, Prometheus scraping one replica
+// of the vLLM stub that reports kv as the KV-cache usage of model (and an
+// empty queue), waits until Prometheus has the value, and returns how long
+// that took from the stub's availability.
+func deployScrapedStub(ctx context.Context, t *testing.T, ns, model string, kv float64) time.Duration {
+	t.Helper()
+	if err := deployPrometheus(ctx, ns, suite.opts.promImage, scrapeWorkloads); err != nil {
+		t.Fatal(err)
+	}
+	d := stubDeployment(ns, suite.opts.stubImage, model, kv, 0, 1)
+	if _, err := suite.kube.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{FieldManager: fieldManager}); err != nil {
+		t.Fatalf("creating Deployment %s/%s: %v", ns, d.Name, err)
+	}
+	for _, name := range []string{promName, stubName} {
+		took, err := apply.WaitDeploymentAvailable(ctx, suite.kube, ns, name, rolloutDeadline, slowPoll)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("Deployment %s/%s available after %s", ns, name, took.Round(time.Millisecond))
+	}
+	// The controller's own query, through the API server's service proxy.
+	query := fmt.Sprintf("max by (pod) (vllm:kv_cache_usage_perc{namespace=%q,model_name=%q})", ns, model)
+	return waitFor(ctx, t, "Prometheus has the stub's KV-cache usage", scrapeDeadline, slowPoll,
+		func(ctx context.Context) (bool, string, error) {
+			pods, err := stubPods(ctx, ns)
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			got, err := promQuery(ctx, ns, query)
+			if err != nil {
+				return false, err.Error(), nil
+			}
+			ok := len(pods) == 1 && len(got) == 1 && got[pods[0]] == kv
+			return ok, fmt.Sprintf("pods %v, %s -> %v", pods, query, got), nil
+		})
+}
+
+// controllerOnPrometheus rolls the controller out reading the Prometheus of
+// namespace ns, re-analysing every reconcileInterval, and restores its args
+// at teardown.
+func (f *fixture) controllerOnPrometheus(ctx context.Context, t *testing.T, ns string, reconcileInterval time.Duration) {
+	t.Helper()
+	orig, err := suite.controllerArgs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Registered first: restored whatever happens below.
+	f.onTeardown("restoring the controller's args", func(ctx context.Context) error {
+		took, err := suite.setControllerArgs(ctx, orig, rolloutDeadline)
+		if err == nil {
+			t.Logf("controller rolled back to args %q in %s", orig, took.Round(time.Millisecond))
+		}
+		return err
+	})
+	args := withFlags(orig,
+		fmt.Sprintf("--prometheus-url=http://%s.%s.svc:%d", promName, ns, promPort),
+		"--reconcile-interval="+reconcileInterval.String(),
+		// A new replica counts once Prometheus has scraped it.
+		"--metrics-scrape-interval="+promScrapeTime)
+	took, err := suite.setControllerArgs(ctx, args, rolloutDeadline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("controller rolled out with args %q in %s", args, took.Round(time.Millisecond))
 }
 
 // loadScaleUpImages loads the stub and Prometheus images into the kind

@@ -170,7 +170,7 @@ func (f *fixture) appliedConfigs(want map[types.NamespacedName]v1alpha1.AppliedC
 				if firstMismatch == "" {
 					firstMismatch = k.String() + " does not exist"
 				}
-			case obj.Status.AppliedConfig == nil || *obj.Status.AppliedConfig != want[k]:
+			case obj.Status.AppliedConfig == nil || !sameApplied(*obj.Status.AppliedConfig, want[k]):
 				if firstMismatch == "" {
 					firstMismatch = fmt.Sprintf("%s: appliedConfig %s, want %s", k, describeApplied(obj.Status.AppliedConfig), describeApplied(ptr.To(want[k])))
 				}
@@ -186,12 +186,35 @@ func (f *fixture) appliedConfigs(want map[types.NamespacedName]v1alpha1.AppliedC
 	}
 }
 
+// sameApplied compares two applied configurations, windowEnds by the time
+// it names (the API server keeps seconds).
+func sameApplied(a, b v1alpha1.AppliedCapacityConfig) bool {
+	ends := func(t *metav1.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return t.Truncate(time.Second)
+	}
+	if !ends(a.WindowEnds).Equal(ends(b.WindowEnds)) {
+		return false
+	}
+	a.WindowEnds, b.WindowEnds = nil, nil
+	return a == b
+}
+
 func describeApplied(a *v1alpha1.AppliedCapacityConfig) string {
 	if a == nil {
 		return "<none>"
 	}
-	return fmt.Sprintf("{%s/%d/%s/%d source=%s inherited=%q rv=%q}", a.KvCacheThreshold, a.QueueLengthThreshold,
-		a.KvSpareTrigger, a.QueueSpareTrigger, a.Source, a.Inherited, a.ConfigMapResourceVersion)
+	window := ""
+	if a.Window != "" {
+		window = " window=" + a.Window
+		if a.WindowEnds != nil {
+			window += " until " + a.WindowEnds.UTC().Format(time.RFC3339)
+		}
+	}
+	return fmt.Sprintf("{%s/%d/%s/%d source=%s%s inherited=%q rv=%q}", a.KvCacheThreshold, a.QueueLengthThreshold,
+		a.KvSpareTrigger, a.QueueSpareTrigger, a.Source, window, a.Inherited, a.ConfigMapResourceVersion)
 }
 
 // condition returns the condition of type typ of obj, or nil.

@@ -11,7 +11,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/kubernetes/scheme"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest/fake"
 	"k8s.io/utils/ptr"
 )
@@ -116,7 +116,7 @@ func TestExternalMetricPath(t *testing.T) {
 // request.
 func fakeClient(status int, body string, got **http.Request) *fake.RESTClient {
 	return &fake.RESTClient{
-		NegotiatedSerializer: scheme.Codecs.WithoutConversion(),
+		NegotiatedSerializer: clientgoscheme.Codecs.WithoutConversion(),
 		Client: fake.CreateHTTPClient(func(req *http.Request) (*http.Response, error) {
 			*got = req
 			return &http.Response{

@@ -108,6 +108,13 @@ func validMetric(v float64, has bool) bool {
 	return has && v >= 0 && !math.IsNaN(v) && !math.IsInf(v, 0)
 }
 
+// Complete reports whether the replica reports both metrics with usable
+// values (not missing, NaN, infinite or negative): the rule by which
+// Analysis counts WithMetrics, for callers that describe replicas.
+func (r ReplicaMetrics) Complete() bool {
+	return validMetric(r.KvCacheUsage, r.HasKvCacheUsage) && validMetric(r.QueueLength, r.HasQueueLength)
+}
+
 func (t *tally) add(r ReplicaMetrics) {
 	t.a.Replicas++
 	hasKv := validMetric(r.KvCacheUsage, r.HasKvCacheUsage)

@@ -148,11 +148,17 @@ type Entry struct {
 	QueueLengthThreshold *int
 	KvSpareTrigger       *float64
 	QueueSpareTrigger    *int
+	// HasSchedules records that the entry sets schedules (possibly to an
+	// empty list); Schedules are its windows. An override that does not set
+	// schedules inherits the default entry's.
+	HasSchedules bool
+	Schedules    []Window
 }
 
 // Merge returns c with exactly the fields that e sets replaced: the non-nil
 // thresholds and the non-empty ModelID and Namespace. Everything else is
-// inherited from c. Merge does not validate; validate the result.
+// inherited from c. Merge does not validate; validate the result. It
+// ignores Schedules: Parse applies a window's thresholds while it is active.
 func (c CapacityScalingConfig) Merge(e Entry) CapacityScalingConfig {
 	if e.ModelID != "" {
 		c.ModelID = e.ModelID
@@ -175,6 +181,31 @@ func (c CapacityScalingConfig) Merge(e Entry) CapacityScalingConfig {
 	return c
 }
 
+// FormatDecimal is the library's decimal policy for a threshold as a user
+// wrote it, for status fields and tables: at least two decimals and as many
+// more as the shortest exact representation needs (0.8 -> "0.80", 0.805 ->
+// "0.805", where "%.2f" would show "0.81"), never an exponent (1e-7 ->
+// "0.0000001"). NaN and infinities, which validation rejects, print as in
+// messages.
+func FormatDecimal(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v == 0 {
+		return formatDecimal(v)
+	}
+	return padDecimals(strconv.FormatFloat(v, 'f', -1, 64))
+}
+
+// padDecimals gives a plain decimal at least two decimals.
+func padDecimals(s string) string {
+	dot := strings.IndexByte(s, '.')
+	switch {
+	case dot < 0:
+		return s + ".00"
+	case len(s)-dot-1 < 2:
+		return s + "0"
+	}
+	return s
+}
+
 // formatDecimal prints v with at least two decimals and as many more as the
 // shortest exact representation needs: 1.5 -> "1.50", 0.8 -> "0.80",
 // 1.005 -> "1.005". Two decimals match the spec's messages; more are shown
@@ -192,13 +223,5 @@ func formatDecimal(v float64) string {
 	case math.Abs(v) >= 1e15 || math.Abs(v) < 1e-6:
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	dot := strings.IndexByte(s, '.')
-	switch {
-	case dot < 0:
-		return s + ".00"
-	case len(s)-dot-1 < 2:
-		return s + "0"
-	}
-	return s
+	return padDecimals(strconv.FormatFloat(v, 'f', -1, 64))
 }

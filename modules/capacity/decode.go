@@ -28,14 +28,15 @@ const (
 // knownFieldNames lists the fields an entry may set, in the order the
 // "valid fields" hint gives them.
 var knownFieldNames = []string{fieldModelID, fieldNamespace, fieldKvCacheThreshold,
-	fieldQueueLengthThreshold, fieldKvSpareTrigger, fieldQueueSpareTrigger}
+	fieldQueueLengthThreshold, fieldKvSpareTrigger, fieldQueueSpareTrigger, fieldSchedules}
 
 // validFieldsHint ends the reason of an unknown field that resembles none.
 var validFieldsHint = " (valid fields: " + strings.Join(knownFieldNames, ", ") + ")"
 
 func isKnownField(name string) bool {
 	switch name {
-	case fieldModelID, fieldNamespace, fieldKvCacheThreshold, fieldQueueLengthThreshold, fieldKvSpareTrigger, fieldQueueSpareTrigger:
+	case fieldModelID, fieldNamespace, fieldKvCacheThreshold, fieldQueueLengthThreshold, fieldKvSpareTrigger, fieldQueueSpareTrigger,
+		fieldSchedules:
 		return true
 	}
 	return false
@@ -57,8 +58,13 @@ func isKnownField(name string) bool {
 // DecodeEntry checks types only; ranges are checked by
 // CapacityScalingConfig.Validate on the merged configuration.
 func DecodeEntry(text string) (Entry, error) {
+	return decodeEntry(text, zones{})
+}
+
+// decodeEntry is DecodeEntry with the time zones already loaded.
+func decodeEntry(text string, z zones) (Entry, error) {
 	raw := probeEntry(text)
-	e, err := decodeDocument(text, &raw)
+	e, err := decodeDocument(text, &raw, z)
 	if raw.docs > 1 {
 		return Entry{}, errors.Join(extraDocumentError(text), err)
 	}
@@ -67,7 +73,7 @@ func DecodeEntry(text string) (Entry, error) {
 
 // decodeDocument decodes the first YAML document of text; raw holds what
 // the document says beyond its values (see rawyaml.go).
-func decodeDocument(text string, raw *rawEntry) (Entry, error) {
+func decodeDocument(text string, raw *rawEntry, z zones) (Entry, error) {
 	// sigs.k8s.io/yaml converts YAML to JSON (rejecting duplicate keys), so
 	// the JSON decoder below sees exactly the types the user wrote.
 	js, err := yamlToJSON(text)
@@ -119,6 +125,10 @@ func decodeDocument(text string, raw *rawEntry) (Entry, error) {
 			continue
 		}
 		v, rv := fields[k], raw.fields.get(k)
+		if k == fieldSchedules {
+			e.Schedules, e.HasSchedules = decodeSchedules(v, raw.fields.Schedules, z, &r), true
+			continue
+		}
 		var err error
 		if tag := rv.unsupportedTag(); tag != "" {
 			r.add(tagError(k, tag))
@@ -365,6 +375,14 @@ func yamlError(err error) error {
 	dup, found := "", false
 	for i := range lines {
 		lines[i] = strings.TrimSpace(lines[i])
+		// go-yaml v2 prints an unhashable key (a list or a mapping used as
+		// a key, "? [a]: 1"), and sigs.k8s.io/yaml a key JSON cannot hold
+		// (null), in Go syntax. badKeyError describes such keys in a
+		// mapping; these are the ones it cannot reach (inside a list).
+		if strings.HasPrefix(lines[i], "invalid map key: ") || strings.HasPrefix(lines[i], "unsupported map key of type: ") {
+			lines[i] = "a key is null, a list or a mapping; keys must be strings"
+			continue
+		}
 		// go-yaml v2 reports: line 2: key "kvCacheThreshold" already set in map
 		if prefix, name, ok := duplicateKey(lines[i]); ok {
 			lines[i] = prefix + "key " + quoteInput(name) + " already set in map"
@@ -429,6 +447,8 @@ func nonFiniteFieldErrors(text string) error {
 				} else {
 					r.add(unknownFieldError(f.name))
 				}
+			case f.name == fieldSchedules:
+				r.add(fieldErrorf(f.name, ErrNotFinite, "%s must be a finite number, got %s", path, formatDecimal(v)))
 			case path == joinPath("", f.name):
 				r.add(fieldErrorf(f.name, ErrNotFinite, "%s must be a finite number, got %s", f.name, formatDecimal(v)))
 			default:

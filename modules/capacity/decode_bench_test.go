@@ -30,3 +30,32 @@ func BenchmarkParseManyUnknownFields(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseSchedules parses one override with MaxWindows windows every
+// day of the week, all in one zone (the overlap check runs on the wall
+// clock) or each in its own zone (instant by instant over a year).
+func BenchmarkParseSchedules(b *testing.B) {
+	zonesList := []string{"Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "America/Sao_Paulo",
+		"Europe/London", "Asia/Kolkata", "Africa/Cairo", "America/Los_Angeles", "Pacific/Auckland", "Asia/Tehran",
+		"America/Chicago", "Europe/Moscow", "Asia/Shanghai", "America/Santiago", "UTC"}
+	for _, mixed := range []bool{false, true} {
+		var text strings.Builder
+		text.WriteString("model_id: m\nnamespace: ns\nschedules:\n")
+		for i := range MaxWindows {
+			zone := zonesList[0]
+			if mixed {
+				zone = zonesList[i]
+			}
+			// Window i at hour i every day: windows in one zone never
+			// overlap; in mixed zones they may, which costs no more.
+			fmt.Fprintf(&text, "- name: w%d\n  days: Mon-Sun\n  start: \"%02d:00\"\n  end: \"%02d:30\"\n  timeZone: %s\n", i, i, i, zone)
+		}
+		data := map[string]string{"o": text.String()}
+		b.Run(fmt.Sprintf("zones=%d", map[bool]int{false: 1, true: MaxWindows}[mixed]), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				Parse(data, "1")
+			}
+		})
+	}
+}

@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-const validFields = " (valid fields: model_id, namespace, kvCacheThreshold, queueLengthThreshold, kvSpareTrigger, queueSpareTrigger)"
+const validFields = " (valid fields: model_id, namespace, kvCacheThreshold, queueLengthThreshold, kvSpareTrigger, queueSpareTrigger, schedules)"
 
 func TestDecodeEntry(t *testing.T) {
 	cases := map[string]struct {
@@ -115,6 +115,14 @@ func TestDecodeEntry(t *testing.T) {
 		"syntax error": {
 			text:    "kvCacheThreshold: [0.8",
 			wantErr: []fieldErrorSummary{{"", "invalid YAML", "invalid YAML: line 1: did not find expected ',' or ']'"}},
+		},
+		"a list used as a key, inside a list (found by FuzzParse)": {
+			text:    "[?[]]",
+			wantErr: []fieldErrorSummary{{"", "invalid YAML", "invalid YAML: a key is null, a list or a mapping; keys must be strings"}},
+		},
+		"a null key inside a list (found by FuzzParse)": {
+			text:    "- - ?",
+			wantErr: []fieldErrorSummary{{"", "invalid YAML", "invalid YAML: a key is null, a list or a mapping; keys must be strings"}},
 		},
 		"tab indentation": {
 			text:    "\tkvCacheThreshold: 0.8",

@@ -57,6 +57,37 @@
 // atomic pointer: readers never block, and a reload swaps the whole snapshot
 // in at once.
 //
+// # Schedules
+//
+// An entry may carry schedules: at most MaxWindows windows, each with a
+// name, the days it starts on (Mon..Sun, ranges such as Mon-Fri), a start
+// and an end (HH:MM, the window being [start, end); an end at or before the
+// start passes midnight) in an IANA time zone, and any of the four
+// thresholds, which replace the entry's while the window is active. An
+// override that declares no schedules inherits the default entry's windows
+// (while one is active, it inherits from the default as that window makes
+// it, and still sets exactly the fields it names); one that declares
+// schedules, even an empty list, uses only its own. Every window's effective
+// configuration is validated, windows of one entry must not overlap, and an
+// entry with any bad window is skipped as a whole; problems of a window are
+// WindowError values naming it.
+//
+// Start and end are wall-clock times. On the day the clock springs forward a
+// skipped time counts as the instant of the jump; on the day it falls back a
+// repeated time counts at its first occurrence (docs/capacity-scaling.md in
+// the WVA repository works through Europe/Berlin and America/New_York).
+// Snapshot.ResolveAt applies the window active
+// at a given instant (the caller passes its clock's now), with the window in
+// the Source ("override/granite-prod#business-hours") and the instant the
+// window ends; it looks at no more than MaxWindows windows and allocates
+// nothing. Snapshot.NextTransition says when the next window of any entry
+// starts or ends. Resolve and Explain ignore schedules: they return an
+// entry's own values.
+//
+// The package embeds the time zone database (time/tzdata), so a window's
+// zone resolves the same way on any image; this adds about 450 KB to a
+// binary that imports the package.
+//
 // # Analysis
 //
 // Analyze and AnalyzeModel are pure functions. A replica is saturated when

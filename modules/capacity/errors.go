@@ -42,6 +42,9 @@ var (
 	// case or with spaces ("Default", " default"), so it was read as an
 	// override. It comes with the entry's other problems, as a hint.
 	ErrDefaultKeyMisspelt = errors.New(`key resembles "default"`)
+	// ErrWindowOverlap: two windows of one entry's schedules can be active
+	// at the same time.
+	ErrWindowOverlap = errors.New("overlapping windows")
 )
 
 // FieldError is one problem with one field of an entry or a configuration.

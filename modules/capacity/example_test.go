@@ -2,6 +2,7 @@ package capacity_test
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/wva-project/wva/modules/capacity"
 )
@@ -62,4 +63,27 @@ func ExampleAnalyzeModel() {
 	// llama-a100: 0 -> 1 (ScaleUp)
 	// llama-h100: 1 -> 1 (NoChange)
 	// the only replica with metrics is saturated (KV cache usage >= kvCacheThreshold 0.80 or queue length >= queueLengthThreshold 5); scaling up cheapest variant llama-a100
+}
+
+// ExampleSnapshot_ResolveAt resolves a model with a business-hours window at
+// two instants a controller's clock might give, and asks when to resolve
+// again.
+func ExampleSnapshot_ResolveAt() {
+	snap := capacity.Parse(map[string]string{
+		"default": "kvCacheThreshold: 0.80\n",
+		"granite-prod": "model_id: ibm/granite-13b\nnamespace: production\nschedules:\n" +
+			"- name: business-hours\n  days: [Mon-Fri]\n  start: \"08:00\"\n  end: \"18:00\"\n" +
+			"  timeZone: Europe/Berlin\n  kvCacheThreshold: 0.70\n",
+	}, "1")
+	for _, now := range []time.Time{
+		time.Date(2026, 3, 4, 6, 30, 0, 0, time.UTC), // Wednesday 07:30 in Berlin
+		time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC),  // Wednesday 10:00 in Berlin
+	} {
+		r := snap.ResolveAt("ibm/granite-13b", "production", now)
+		next, _ := snap.NextTransition(now)
+		fmt.Printf("%s: kvCacheThreshold=%.2f source=%s next=%s\n", now.Format("15:04Z"), r.Config.KvCacheThreshold, r.Source, next.UTC().Format("15:04Z"))
+	}
+	// Output:
+	// 06:30Z: kvCacheThreshold=0.80 source=override/granite-prod next=07:00Z
+	// 09:00Z: kvCacheThreshold=0.70 source=override/granite-prod#business-hours next=17:00Z
 }

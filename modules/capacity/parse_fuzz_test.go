@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParse feeds Parse a default entry and two overrides under arbitrary
@@ -48,6 +49,17 @@ func FuzzParse(f *testing.F) {
 		"b", "model_id: on\nnamespace: y\nqueueLengthThreshold: !custom 5")
 	f.Add("queueLengthThreshold: 010\nqueueSpareTrigger: 0x10", "a", "model_id: m\nnamespace: ns\nqueueLengthThreshold: 1_000",
 		"b", "model_id: m\nnamespace: ns\nkvCacheThreshold: {a: [1, .inf]}")
+	// Schedules: windows past midnight, weekday ranges, DST days, overlaps,
+	// inherited windows, typos and bad values inside windows.
+	f.Add("kvCacheThreshold: 0.8\nschedules:\n- name: night\n  days: [Mon-Sun]\n  start: \"22:00\"\n  end: \"06:00\"\n  timeZone: Europe/Berlin\n  kvCacheThreshold: 0.9\n",
+		"granite-prod", "model_id: ibm/granite-13b\nnamespace: production\nschedules:\n- name: business-hours\n  days: Mon-Fri\n  start: 09:00\n  end: 17:00\n  timeZone: America/New_York\n  kvCacheThreshold: 0.6\n",
+		"b", "model_id: m\nnamespace: n\nkvCacheThreshold: 0.3\n")
+	f.Add("schedules:\n- name: a\n  days: Sun\n  start: 00:00\n  end: 02:30\n  timeZone: Europe/Berlin\n- name: b\n  days: Sun\n  start: 02:30\n  end: 24:00\n  timeZone: America/New_York\n",
+		"a", "model_id: m\nnamespace: n\nschedules: []\n",
+		"b", "model_id: m2\nnamespace: n\nschedules:\n- name: w\n  days: [Fri-Mon, Fry]\n  start: 9:00\n  end: 25:00\n  timeZone: Local\n  kvCacheTreshold: 2\n")
+	f.Add("schedules: [x, {name: Bad Name}, {name: w, days: [], start: 24:00, end: 24:00, timeZone: Mars/Olympus, queueLengthThreshold: .nan}]",
+		"a", "model_id: m\nnamespace: n\nschedules:\n- {name: w, days: Sat, start: \"22:00\", end: \"06:00\", timeZone: UTC, kvSpareTrigger: 0.9}\n- {name: w, days: Sun, start: \"05:00\", end: \"07:00\", timeZone: UTC}\n",
+		"b", "model_id: m3\nnamespace: n\nschedules: {name: w}\n")
 	long := strings.Repeat("x", 300)
 	f.Add("? "+long+"\n: 1\n? "+long+"\n: 2\n", "a", "model_id: "+long+"\nnamespace: "+long, "b", "model_id: "+long+"\nnamespace: "+long)
 
@@ -67,7 +79,7 @@ func FuzzParse(f *testing.F) {
 			if e.Err == nil || e.Error() == "" || strings.Contains(e.Error(), "\n") {
 				t.Errorf("EntryError for %q has no one-line reason: %q", e.Key, e.Error())
 			}
-			checkReason(t, e.Key, e.Error())
+			checkReason(t, e.Key, e.Error(), data)
 		}
 		for _, w := range s.Warnings() {
 			if _, ok := data[w.Key]; !ok || reported[w.Key] {
@@ -96,13 +108,15 @@ func FuzzParse(f *testing.F) {
 				t.Errorf("Resolve(%q, %q) source %s, but HasDefault() = %t", modelID, namespace, src, s.HasDefault())
 			}
 			checkProvenance(t, s, modelID, namespace)
+			checkSchedules(t, s, modelID, namespace)
 		}
 		check("", "")
 		for _, text := range []string{entry1, entry2} {
 			e, err := DecodeEntry(text)
 			if err != nil {
 				if !errors.Is(err, ErrInvalidYAML) && !errors.Is(err, ErrUnknownField) && !errors.Is(err, ErrWrongType) &&
-					!errors.Is(err, ErrNotFinite) && !errors.Is(err, ErrOutOfRange) && !errors.Is(err, ErrInvalidValue) {
+					!errors.Is(err, ErrNotFinite) && !errors.Is(err, ErrOutOfRange) && !errors.Is(err, ErrInvalidValue) &&
+					!errors.Is(err, ErrMissingField) {
 					t.Errorf("DecodeEntry(%q) error %v matches no sentinel", text, err)
 				}
 				continue
@@ -116,14 +130,15 @@ func FuzzParse(f *testing.F) {
 // quoting at most 64 characters of input (up to 10 bytes each once escaped).
 const maxFuzzReason = (maxReported + 3) * 1024
 
-// checkReason fails if a reason is unbounded or shows Go formatting.
-func checkReason(t *testing.T, key, reason string) {
+// checkReason fails if a reason is unbounded or shows Go formatting that
+// the input (data) does not hold itself: a reason quotes what the user wrote.
+func checkReason(t *testing.T, key, reason string, data map[string]string) {
 	t.Helper()
 	if len(reason) > maxFuzzReason {
 		t.Errorf("reason for %q is %d bytes long, want at most %d: %.200s…", key, len(reason), maxFuzzReason, reason)
 	}
 	for _, leak := range []string{"%!", "interface {}"} {
-		if strings.Contains(reason, leak) {
+		if strings.Contains(reason, leak) && !inputHolds(data, leak) {
 			t.Errorf("reason for %q shows Go formatting %q: %s", key, leak, reason)
 		}
 	}
@@ -161,4 +176,68 @@ func checkProvenance(t *testing.T, s *Snapshot, modelID, namespace string) {
 			t.Errorf("Explain(%q, %q): %s from %s, but the configuration is from %s", modelID, namespace, f.name, f.from, src)
 		}
 	}
+}
+
+// fuzzInstants are the instants the fuzz target resolves at: a weekday, a
+// weekend night, and both DST changes in Europe/Berlin and America/New_York.
+var fuzzInstants = []time.Time{
+	time.Date(2026, 3, 4, 10, 30, 0, 0, time.UTC),
+	time.Date(2026, 3, 7, 23, 30, 0, 0, time.UTC),
+	time.Date(2026, 3, 29, 1, 0, 0, 0, time.UTC),
+	time.Date(2026, 10, 25, 1, 10, 0, 0, time.UTC),
+	time.Date(2026, 3, 8, 7, 0, 0, 0, time.UTC),
+	time.Date(2026, 11, 1, 6, 15, 0, 0, time.UTC),
+}
+
+// checkSchedules checks ResolveAt against Resolve at the fuzz instants: a
+// configuration that validates, from the same entry, with the window named
+// in the source when one is active and ending after now; and a next
+// transition after now, at most two weeks away.
+func checkSchedules(t *testing.T, s *Snapshot, modelID, namespace string) {
+	t.Helper()
+	c, src := s.Resolve(modelID, namespace)
+	for _, now := range fuzzInstants {
+		r := s.ResolveAt(modelID, namespace, now)
+		if err := r.Config.Validate(); err != nil {
+			t.Errorf("ResolveAt(%q, %q, %s) = %+v from %s, which does not validate: %v", modelID, namespace, now, r.Config, r.Source, err)
+		}
+		// Compared without parsing the source: the fuzzer's keys may hold
+		// '#', which a Kubernetes ConfigMap key cannot.
+		wantSrc := src
+		if r.Window != "" {
+			wantSrc = WindowSource(src, r.Window)
+		}
+		if r.Source != wantSrc || r.Config.ModelID != c.ModelID || r.Config.Namespace != c.Namespace {
+			t.Errorf("ResolveAt(%q, %q, %s) source %s window %q, Resolve source %s", modelID, namespace, now, r.Source, r.Window, src)
+		}
+		if r.Window == "" && r.Config != c {
+			t.Errorf("ResolveAt(%q, %q, %s) outside every window = %+v, Resolve = %+v", modelID, namespace, now, r.Config, c)
+		}
+		if r.Window != "" && !r.WindowEnd.After(now) {
+			t.Errorf("ResolveAt(%q, %q, %s): window %q ends at %s, not after now", modelID, namespace, now, r.Window, r.WindowEnd)
+		}
+		for _, next := range []func() (time.Time, bool){
+			func() (time.Time, bool) { return s.NextTransition(now) },
+			func() (time.Time, bool) { return s.NextTransitionFor(modelID, namespace, now) },
+		} {
+			if at, ok := next(); ok && (!at.After(now) || at.After(now.Add(15*24*time.Hour))) {
+				t.Errorf("next transition after %s is %s", now, at)
+			}
+		}
+		if r.Window != "" {
+			if at, ok := s.NextTransitionFor(modelID, namespace, now); !ok || at.After(r.WindowEnd) {
+				t.Errorf("NextTransitionFor(%q, %q, %s) = %s, %t; after the active window's end %s", modelID, namespace, now, at, ok, r.WindowEnd)
+			}
+		}
+	}
+}
+
+// inputHolds reports whether a key or value of data contains s.
+func inputHolds(data map[string]string, s string) bool {
+	for k, v := range data {
+		if strings.Contains(k, s) || strings.Contains(v, s) {
+			return true
+		}
+	}
+	return false
 }

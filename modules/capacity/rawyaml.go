@@ -38,6 +38,8 @@ type rawFields struct {
 	QueueLengthThreshold rawScalar `yaml:"queueLengthThreshold"`
 	KvSpareTrigger       rawScalar `yaml:"kvSpareTrigger"`
 	QueueSpareTrigger    rawScalar `yaml:"queueSpareTrigger"`
+	// Schedules are the windows, when schedules is a list of mappings.
+	Schedules []rawWindow `yaml:"schedules"`
 }
 
 func (f *rawFields) get(name string) rawScalar {

@@ -29,7 +29,8 @@ const overridePrefix = "override/"
 func OverrideSource(key string) Source { return Source(overridePrefix + key) }
 
 // OverrideKey returns the ConfigMap key of an override source, and false for
-// SourceBuiltin and SourceDefault.
+// SourceBuiltin and SourceDefault. For a source that names a window
+// (ResolveAt), call Entry first: OverrideKey keeps the "#<window>".
 func (s Source) OverrideKey() (key string, ok bool) {
 	key, ok = strings.CutPrefix(string(s), overridePrefix)
 	if !ok {
@@ -50,6 +51,9 @@ type resolved struct {
 	config CapacityScalingConfig
 	source Source
 	fields Provenance
+	// windows are the entry's schedules, own or inherited, in the order
+	// they are declared; nil outside schedules.
+	windows []scheduled
 }
 
 // Snapshot is the parsed, validated content of the capacity-scaling
@@ -62,6 +66,9 @@ type Snapshot struct {
 	overrides  map[modelKey]resolved
 	errs       []EntryError
 	warnings   []EntryWarning
+	// timings are the schedules of every applied entry, each once, for
+	// NextTransition.
+	timings []*timing
 }
 
 // Builtin returns the snapshot used when there is no ConfigMap: every model
@@ -91,15 +98,19 @@ func Builtin() *Snapshot {
 func Parse(data map[string]string, version string) *Snapshot {
 	s := Builtin()
 	s.version = version
+	z := zones{}
+	seen := map[timing]bool{}
 
 	if text, ok := data[DefaultKey]; ok {
-		if cfg, e, err := parseDefault(text); err != nil {
+		if r, e, err := parseDefault(text, z); err != nil {
 			s.errs = append(s.errs, EntryError{Key: DefaultKey, Err: err})
 		} else {
-			s.base = resolved{config: cfg, source: SourceDefault,
-				fields: s.base.fields.apply(e, SourceDefault)}
+			s.base = r
 			s.hasDefault = true
-			s.warn(DefaultKey, cfg)
+			s.warn(DefaultKey, r)
+			if e.HasSchedules {
+				s.addTimings(r.windows, seen)
+			}
 		}
 	}
 
@@ -109,7 +120,7 @@ func Parse(data map[string]string, version string) *Snapshot {
 		if key == DefaultKey {
 			continue
 		}
-		cfg, e, err := parseOverride(data[key], s.base.config)
+		r, e, err := parseOverride(key, data[key], s.base, z)
 		if err != nil {
 			if hint := defaultKeyHint(key); hint != nil {
 				err = errors.Join(hint, err)
@@ -117,31 +128,33 @@ func Parse(data map[string]string, version string) *Snapshot {
 			s.errs = append(s.errs, EntryError{Key: key, Err: err})
 			continue
 		}
-		mk := modelKey{modelID: cfg.ModelID, namespace: cfg.Namespace}
+		mk := modelKey{modelID: r.config.ModelID, namespace: r.config.Namespace}
 		if winner, dup := winners[mk]; dup {
 			s.errs = append(s.errs, EntryError{Key: key, Err: DuplicateOverrideError{
-				ModelID: cfg.ModelID, Namespace: cfg.Namespace, Winner: winner}})
+				ModelID: r.config.ModelID, Namespace: r.config.Namespace, Winner: winner}})
 			continue
 		}
 		winners[mk] = key
 		if s.overrides == nil {
 			s.overrides = make(map[modelKey]resolved)
 		}
-		source := OverrideSource(key)
-		s.overrides[mk] = resolved{config: cfg, source: source, fields: s.base.fields.apply(e, source)}
-		s.warn(key, cfg)
+		s.overrides[mk] = r
+		s.warn(key, r)
+		if e.HasSchedules {
+			s.addTimings(r.windows, seen)
+		}
 	}
 	slices.SortStableFunc(s.errs, func(a, b EntryError) int { return strings.Compare(a.Key, b.Key) })
 	slices.SortStableFunc(s.warnings, func(a, b EntryWarning) int { return strings.Compare(a.Key, b.Key) })
 	return s
 }
 
-// parseDefault returns the configuration of the default entry and the
-// decoded entry (which says what it sets).
-func parseDefault(text string) (CapacityScalingConfig, Entry, error) {
-	e, err := DecodeEntry(text)
+// parseDefault returns the resolved default entry and the decoded entry
+// (which says what it sets).
+func parseDefault(text string, z zones) (resolved, Entry, error) {
+	e, err := decodeEntry(text, z)
 	if err != nil {
-		return CapacityScalingConfig{}, Entry{}, err
+		return resolved{}, Entry{}, err
 	}
 	var errs []error
 	for _, f := range []struct{ name, value string }{{fieldModelID, e.ModelID}, {fieldNamespace, e.Namespace}} {
@@ -156,15 +169,24 @@ func parseDefault(text string) (CapacityScalingConfig, Entry, error) {
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	return cfg, e, errors.Join(errs...)
+	r := resolved{config: cfg, source: SourceDefault, fields: builtinProvenance.apply(e, SourceDefault)}
+	windows, werrs := ownWindows(r, e.Schedules, z)
+	r.windows = windows
+	errs = append(errs, werrs...)
+	if len(errs) > 0 {
+		return resolved{}, Entry{}, errors.Join(errs...)
+	}
+	return r, e, nil
 }
 
-// parseOverride returns the effective configuration of an override merged
-// onto base and the decoded entry (which says what it sets).
-func parseOverride(text string, base CapacityScalingConfig) (CapacityScalingConfig, Entry, error) {
-	e, err := DecodeEntry(text)
+// parseOverride returns the override with the given key resolved onto
+// base (the default entry, or the built-ins) and the decoded entry (which
+// says what it sets). An override that declares no schedules inherits the
+// windows of base.
+func parseOverride(key, text string, base resolved, z zones) (resolved, Entry, error) {
+	e, err := decodeEntry(text, z)
 	if err != nil {
-		return CapacityScalingConfig{}, Entry{}, err
+		return resolved{}, Entry{}, err
 	}
 	var errs []error
 	if e.ModelID == "" {
@@ -177,11 +199,25 @@ func parseOverride(text string, base CapacityScalingConfig) (CapacityScalingConf
 			"namespace must be a valid Kubernetes namespace name (at most 63 lowercase letters, digits and '-', "+
 				"starting and ending with a letter or digit), got %s", quoteInput(e.Namespace)))
 	}
-	cfg := base.Merge(e)
+	cfg := base.config.Merge(e)
 	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	return cfg, e, errors.Join(errs...)
+	source := OverrideSource(key)
+	r := resolved{config: cfg, source: source, fields: base.fields.apply(e, source)}
+	var windows []scheduled
+	var werrs []error
+	if e.HasSchedules {
+		windows, werrs = ownWindows(r, e.Schedules, z)
+	} else {
+		windows, werrs = inheritedWindows(r, e, base.windows)
+	}
+	r.windows = windows
+	errs = append(errs, werrs...)
+	if len(errs) > 0 {
+		return resolved{}, Entry{}, errors.Join(errs...)
+	}
+	return r, e, nil
 }
 
 // defaultKeyHint returns, for a key that is "default" in another case or
@@ -217,16 +253,28 @@ func isDNS1123Label(s string) bool {
 	return true
 }
 
-func (s *Snapshot) warn(key string, cfg CapacityScalingConfig) {
-	for _, msg := range cfg.Warnings() {
+// warn records the caveats of an accepted entry, and those of its windows
+// that the entry's own values do not have already.
+func (s *Snapshot) warn(key string, r resolved) {
+	own := r.config.Warnings()
+	for _, msg := range own {
 		s.warnings = append(s.warnings, EntryWarning{Key: key, Message: msg})
+	}
+	for _, w := range r.windows {
+		for _, msg := range w.config.Warnings() {
+			if !slices.Contains(own, msg) {
+				s.warnings = append(s.warnings, EntryWarning{Key: key, Message: "window " + quoteInput(w.name) + ": " + msg})
+			}
+		}
 	}
 }
 
 // Resolve returns the configuration for a model in a namespace and where it
 // comes from: the override naming exactly this model_id and namespace, else
 // the default entry, else the built-in defaults. It is a map lookup that
-// allocates nothing. A nil snapshot resolves to the built-in defaults.
+// allocates nothing. Resolve ignores schedules: it returns the entry's own
+// values, which apply outside every window; ResolveAt applies the window
+// active at a given time. A nil snapshot resolves to the built-in defaults.
 // Explain also says which entry set each threshold.
 func (s *Snapshot) Resolve(modelID, namespace string) (CapacityScalingConfig, Source) {
 	r := s.lookup(modelID, namespace)

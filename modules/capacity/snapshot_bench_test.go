@@ -3,6 +3,7 @@ package capacity
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 func BenchmarkResolve(b *testing.B) {
@@ -54,4 +55,36 @@ func BenchmarkParse(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkResolveAt resolves at an instant with schedules applied: an
+// override with MaxWindows windows (the worst case of the O(1) bound), one
+// with two, and a model without an override. It must not allocate.
+func BenchmarkResolveAt(b *testing.B) {
+	data := syntheticData(1000)
+	data["many-windows"] = "model_id: org/many\nnamespace: ns\nschedules:\n" + manyWindows(MaxWindows)
+	data["two-windows"] = "model_id: org/two\nnamespace: ns\nschedules:\n" + manyWindows(2)
+	s := Parse(data, "1")
+	if errs := s.Errors(); len(errs) != 0 {
+		b.Fatalf("Errors() = %v", errs)
+	}
+	now := time.Date(2026, 3, 4, 10, 30, 0, 0, time.UTC) // a Wednesday
+	for _, m := range []struct{ name, model string }{{"windows=16", "org/many"}, {"windows=2", "org/two"}, {"windows=0", "org/model-500"}} {
+		b.Run(m.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				s.ResolveAt(m.model, "ns", now)
+			}
+		})
+	}
+}
+
+// manyWindows returns n one-hour windows, on every weekday from 00:00 on,
+// in Europe/Berlin.
+func manyWindows(n int) string {
+	var out string
+	for i := range n {
+		out += fmt.Sprintf("- name: w%d\n  days: Mon-Sun\n  start: \"%02d:00\"\n  end: \"%02d:00\"\n  timeZone: Europe/Berlin\n  kvCacheThreshold: 0.7\n", i, i, i+1)
+	}
+	return out
 }

@@ -14,26 +14,34 @@ var fieldNameReplacer = strings.NewReplacer("_", "", "-", "", " ", "")
 
 // normalizedKnownFields holds normalizeFieldName of every known field, in
 // the order of knownFieldNames.
-var normalizedKnownFields = func() []string {
-	out := make([]string, len(knownFieldNames))
-	for i, f := range knownFieldNames {
+var normalizedKnownFields = normalizeAll(knownFieldNames)
+
+func normalizeAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, f := range names {
 		out[i] = normalizeFieldName(f)
 	}
 	return out
-}()
+}
 
 // suggestField returns the known field that name most likely misspells, or
 // "" when none is close: the same letters ignoring case, '_' and '-'
 // (modelId, model-id, KvCacheThreshold), or at most two edits away
 // (kvCacheTreshold).
 func suggestField(name string) string {
+	return suggestFrom(name, knownFieldNames, normalizedKnownFields)
+}
+
+// suggestFrom is suggestField among the names known, whose normalized forms
+// are normalized.
+func suggestFrom(name string, known, normalized []string) string {
 	if len(name) > maxSuggestLen {
 		return ""
 	}
 	norm := normalizeFieldName(name)
 	best, bestDist := "", 3
-	for i, f := range knownFieldNames {
-		d := EditDistance(norm, normalizedKnownFields[i])
+	for i, f := range known {
+		d := EditDistance(norm, normalized[i])
 		if d < bestDist {
 			best, bestDist = f, d
 		}

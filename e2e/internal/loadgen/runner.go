@@ -38,7 +38,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("MaxOutstanding=%d: must be at least 1", c.MaxOutstanding))
 	}
 	if c.Timeout <= 0 {
-		errs = append(errs, fmt.Errorf("Timeout=%s: must be positive", c.Timeout))
+		errs = append(errs, fmt.Errorf("Timeout=%s: must be positive", c.Timeout)) //nolint:staticcheck // names the Config field, as its neighbours do
 	}
 	if c.ProgressInterval <= 0 {
 		errs = append(errs, fmt.Errorf("ProgressInterval=%s: must be positive", c.ProgressInterval))

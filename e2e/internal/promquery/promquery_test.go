@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/kubernetes/scheme"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 )
 
@@ -89,7 +89,7 @@ func TestQueryPath(t *testing.T) {
 		APIPath: "/api",
 		ContentConfig: rest.ContentConfig{
 			GroupVersion:         &corev1.SchemeGroupVersion,
-			NegotiatedSerializer: scheme.Codecs.WithoutConversion(),
+			NegotiatedSerializer: clientgoscheme.Codecs.WithoutConversion(),
 		},
 	})
 	if err != nil {

@@ -35,6 +35,11 @@ const (
 	ReasonMetricsMissing = "MetricsMissing"
 	// ReasonMetricsQueryFailed: the metrics source returned an error.
 	ReasonMetricsQueryFailed = "MetricsQueryFailed"
+	// ReasonMetricsSourceNotConfigured: the controller runs without
+	// --prometheus-url, so it never has metrics and never scales.
+	ReasonMetricsSourceNotConfigured = "MetricsSourceNotConfigured"
+	// ReasonTargetNotResolved: metrics are not read before the target is known.
+	ReasonTargetNotResolved = "TargetNotResolved"
 
 	// ReasonConfigBuiltin: the built-in defaults apply (no ConfigMap, or no
 	// valid default entry and no override).

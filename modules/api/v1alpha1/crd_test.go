@@ -177,7 +177,9 @@ func TestCRDSchemaConstraints(t *testing.T) {
 		"status.conditions":                     {want: schemaConstraints{Type: "array", ListType: "map", ListMapKeys: []string{"type"}}},
 		"status.appliedConfig":                  {want: schemaConstraints{Type: "object", Required: []string{"kvCacheThreshold", "kvSpareTrigger", "queueLengthThreshold", "queueSpareTrigger", "source"}}},
 		"status.appliedConfig.kvCacheThreshold": {want: schemaConstraints{Type: "string", Pattern: decimal, MaxLength: ptr(int64(32))}},
-		"status.appliedConfig.source":           {want: schemaConstraints{Type: "string", Pattern: `^(builtin|default|override/[-._a-zA-Z0-9]+)$`, MaxLength: ptr(int64(262))}},
+		"status.appliedConfig.source":           {want: schemaConstraints{Type: "string", Pattern: `^(builtin|default|override/[-._a-zA-Z0-9]+)(#[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$`, MaxLength: ptr(int64(326))}},
+		"status.appliedConfig.window":           {want: schemaConstraints{Type: "string", Pattern: `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`, MaxLength: ptr(int64(63))}},
+		"status.appliedConfig.windowEnds":       {want: schemaConstraints{Type: "string", Format: "date-time"}},
 		"status.lastAnalysis.decision":          {want: schemaConstraints{Type: "string", Enum: []string{v1alpha1.DecisionScaleUp, v1alpha1.DecisionScaleDown, v1alpha1.DecisionNoChange}}},
 	}
 	c := loadCRD(t)
@@ -228,8 +230,13 @@ func TestCRDPatterns(t *testing.T) {
 		},
 		"source": {
 			path:   "status.appliedConfig.source",
-			accept: []string{"builtin", "default", "override/granite-prod", "override/a.b_c"},
-			reject: []string{"", "override/", "Default", "override/a/b", "overrides/x", "builtin "},
+			accept: []string{"builtin", "default", "override/granite-prod", "override/a.b_c", "default#night", "override/granite-prod#business-hours"},
+			reject: []string{"", "override/", "Default", "override/a/b", "overrides/x", "builtin ", "default#", "default#Night", "default#-night", "default#a#b", "override/x#night-"},
+		},
+		"window": {
+			path:   "status.appliedConfig.window",
+			accept: []string{"night", "business-hours", "a", "9to5"},
+			reject: []string{"", "-night", "night-", "Night", "a_b", "a#b"},
 		},
 	}
 	c := loadCRD(t)

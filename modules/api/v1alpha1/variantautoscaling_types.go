@@ -153,11 +153,26 @@ type AppliedCapacityConfig struct {
 
 	// source is where the configuration came from: "builtin" (no usable
 	// ConfigMap default), "default" (the ConfigMap's default entry) or
-	// "override/<key>" (the ConfigMap entry <key>, merged over the default).
+	// "override/<key>" (the ConfigMap entry <key>, merged over the default),
+	// followed by "#<window>" while a scheduled window of that entry is
+	// active, for example "override/granite-prod#business-hours".
 	// +required
-	// +kubebuilder:validation:Pattern=`^(builtin|default|override/[-._a-zA-Z0-9]+)$`
-	// +kubebuilder:validation:MaxLength=262
+	// +kubebuilder:validation:Pattern=`^(builtin|default|override/[-._a-zA-Z0-9]+)(#[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$`
+	// +kubebuilder:validation:MaxLength=326
 	Source string `json:"source"`
+
+	// window is the name of the scheduled window whose thresholds apply (the
+	// part of source after "#"); empty outside every window.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:MaxLength=63
+	Window string `json:"window,omitempty"`
+
+	// windowEnds is when the active window ends, at which the controller
+	// switches the thresholds back (or to the next window); unset outside
+	// every window.
+	// +optional
+	WindowEnds *metav1.Time `json:"windowEnds,omitempty"`
 
 	// inherited lists the thresholds that source does not set, each with the
 	// entry it comes from, as comma-separated field=source pairs (for

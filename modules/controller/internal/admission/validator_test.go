@@ -117,7 +117,7 @@ func TestValidator(t *testing.T) {
 			mode: options.ConfigAdmissionWarn, op: admissionv1.Create,
 			cm: func() *corev1.ConfigMap {
 				cm := configMap(nil)
-				cm.BinaryData = map[string][]byte{"default": []byte{0xff}, "b": nil}
+				cm.BinaryData = map[string][]byte{"default": {0xff}, "b": nil}
 				return cm
 			}(),
 			wantAllowed: true,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"net/http"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
@@ -144,6 +143,11 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	if err := mgr.Add(reloader); err != nil {
 		return nil, fmt.Errorf("adding the ConfigMap watch: %w", err)
 	}
+	// Schedule boundaries requeue what they switch, on the leader.
+	scheduler := &config.Scheduler{Store: store, Reloader: reloader, Clock: s.Clock, Log: configLog}
+	if err := mgr.Add(scheduler); err != nil {
+		return nil, fmt.Errorf("adding the schedule boundary timer: %w", err)
+	}
 	if err := setupAdmission(mgr, s, key, webhookCerts); err != nil {
 		return nil, err
 	}
@@ -164,6 +168,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 			Settle:       o.SettlePeriod(),
 		},
 		Reloader:                reloader,
+		Scheduler:               scheduler,
 		MaxConcurrentReconciles: o.MaxConcurrentReconciles,
 	})
 	if err != nil {
@@ -249,7 +254,11 @@ func metricsSource(s Setup) (metricsource.Source, error) {
 	if s.Options.PrometheusURL == "" {
 		return nil, nil
 	}
-	src, err := metricsource.NewPrometheus(s.Options.PrometheusURL, s.Options.PrometheusTimeout, &http.Client{})
+	rt, err := s.Options.PrometheusHTTP.RoundTripper(s.Logger.WithName("prometheus"))
+	if err != nil {
+		return nil, fmt.Errorf("configuring the Prometheus client: %w", err)
+	}
+	src, err := metricsource.NewPrometheus(s.Options.PrometheusURL, s.Options.PrometheusTimeout, rt)
 	if err != nil {
 		return nil, fmt.Errorf("configuring --prometheus-url: %w", err)
 	}

@@ -28,6 +28,13 @@ const (
 	MsgUnchanged    = "Capacity scaling ConfigMap event carries the cached resourceVersion, cache kept"
 	MsgListFailed   = "Failed to list VariantAutoscaling resources after ConfigMap change"
 	MsgStandby      = "Capacity scaling config cache updated on a standby replica; the leader reconciles"
+	// MsgBoundary is logged once per instant at which a scheduled window
+	// starts or ends, with the windows and entries it switches and the
+	// number of VariantAutoscalings requeued.
+	MsgBoundary = "Capacity scaling schedule boundary, reconciling the VariantAutoscalings it switches"
+	// MsgBoundaryListFailed: the VariantAutoscalings to requeue at a
+	// boundary could not be listed from the cache.
+	MsgBoundaryListFailed = "Failed to list VariantAutoscaling resources at a capacity scaling schedule boundary"
 	// MsgInvalidDefault replaces the spec's MsgNoDefault when the "default"
 	// key exists but its entry is invalid (its MsgInvalidEntry line says
 	// why): the entry is there, it was skipped.

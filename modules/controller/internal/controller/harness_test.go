@@ -287,13 +287,6 @@ func (h *harness) pass(ctx context.Context) reconcile.Result {
 	return res
 }
 
-// replicas returns the harness's Deployment replicas, as /scale has them.
-func (h *harness) replicas(name string) int32 {
-	h.scales.mu.Lock()
-	defer h.scales.mu.Unlock()
-	return h.scales.byName[ns+"/"+name].Spec.Replicas
-}
-
 // setReplicas changes a Deployment's replicas as another writer (an HPA) would.
 func (h *harness) setReplicas(name string, replicas int32) {
 	h.scales.mu.Lock()

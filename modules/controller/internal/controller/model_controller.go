@@ -60,6 +60,7 @@ type ModelReconciler struct {
 	window      time.Duration
 	timing      Timing
 	reloader    *config.Reloader
+	scheduler   *config.Scheduler
 	concurrency int
 	states      states
 }
@@ -72,7 +73,8 @@ func NewModelReconciler(d Dependencies) *ModelReconciler {
 	return &ModelReconciler{
 		client: d.Client, apiReader: d.APIReader, pods: d.Pods, store: d.Store, metrics: d.Metrics, actuator: d.Actuator,
 		recorder: d.Recorder, telemetry: d.Telemetry, clock: d.Clock, interval: d.Interval,
-		window: d.Stabilization, timing: d.Timing, reloader: d.Reloader, concurrency: d.MaxConcurrentReconciles,
+		window: d.Stabilization, timing: d.Timing, reloader: d.Reloader, scheduler: d.Scheduler,
+		concurrency: d.MaxConcurrentReconciles,
 	}
 }
 
@@ -97,6 +99,9 @@ func (r *ModelReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		WatchesRawSource(source.TypedKind(mgr.GetCache(), &v1alpha1.VariantAutoscaling{}, variantToModel()))
 	if r.reloader != nil {
 		b = b.WatchesRawSource(config.Source(r.reloader, r.enqueueAllModels))
+	}
+	if r.scheduler != nil {
+		b = b.WatchesRawSource(config.BoundarySource(r.scheduler, r.enqueueSwitchedModels))
 	}
 	return b.Complete(r)
 }
@@ -133,7 +138,7 @@ func (r *ModelReconciler) enqueueAllModels(ctx context.Context, q workqueue.Type
 		ctrl.LoggerFrom(ctx).Error(err, config.MsgListFailed)
 		return 0
 	}
-	snap := r.store.Load()
+	snap, now := r.store.Load(), r.clock.Now()
 	seen := map[ModelKey]bool{}
 	for i := range list.Items {
 		key := modelKeyOf(&list.Items[i])
@@ -141,11 +146,39 @@ func (r *ModelReconciler) enqueueAllModels(ctx context.Context, q workqueue.Type
 			continue
 		}
 		seen[key] = true
-		if cfg, _ := snap.Resolve(key.ModelID, key.Namespace); r.states.configChanged(key, cfg) {
+		if cfg := snap.ResolveAt(key.ModelID, key.Namespace, now).Config; r.states.configChanged(key, cfg) {
 			q.Add(key)
 		}
 	}
 	return len(list.Items)
+}
+
+// enqueueSwitchedModels queues, at a schedule boundary, every model whose
+// configuration the boundary switches, and returns how many
+// VariantAutoscalings the models cover.
+func (r *ModelReconciler) enqueueSwitchedModels(ctx context.Context, b *config.Boundary, q workqueue.TypedRateLimitingInterface[ModelKey]) int {
+	list := &v1alpha1.VariantAutoscalingList{}
+	if err := r.client.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, config.MsgBoundaryListFailed)
+		return 0
+	}
+	switched := map[ModelKey]bool{}
+	count := 0
+	for i := range list.Items {
+		key := modelKeyOf(&list.Items[i])
+		on, seen := switched[key]
+		if !seen {
+			on = b.Switch(key.ModelID, key.Namespace)
+			switched[key] = on
+			if on {
+				q.Add(key)
+			}
+		}
+		if on {
+			count++
+		}
+	}
+	return count
 }
 
 // Reconcile runs one pass over a model.
@@ -161,7 +194,7 @@ func (r *ModelReconciler) Reconcile(ctx context.Context, key ModelKey) (reconcil
 		return reconcile.Result{}, r.forgetNamespaceIfEmpty(ctx, key.Namespace)
 	}
 	now := r.clock.Now()
-	cfg, _ := r.store.Load().Resolve(key.ModelID, key.Namespace)
+	cfg := r.store.Load().ResolveAt(key.ModelID, key.Namespace, now).Config
 	r.states.usedConfig(key, cfg)
 	obs, err := r.observe(ctx, key, vas)
 	if err != nil {
@@ -289,6 +322,9 @@ type Dependencies struct {
 	Timing Timing
 	// Reloader is the ConfigMap watch; both controllers subscribe to it.
 	Reloader *config.Reloader
+	// Scheduler fires at schedule boundaries; both controllers subscribe
+	// to it. Nil: boundaries are seen at the next reconcile only.
+	Scheduler *config.Scheduler
 	// MaxConcurrentReconciles bounds parallel reconciles of each controller
 	// (default 1).
 	MaxConcurrentReconciles int

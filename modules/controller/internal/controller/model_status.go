@@ -101,7 +101,7 @@ func setTargetUnresolved(va *v1alpha1.VariantAutoscaling, err error) {
 		reason = v1alpha1.ReasonTargetNotScalable
 	}
 	setCondition(va, condition(v1alpha1.ConditionTargetResolved, false, reason, "%s", err))
-	setCondition(va, condition(v1alpha1.ConditionMetricsAvailable, false, ReasonTargetNotResolved,
+	setCondition(va, condition(v1alpha1.ConditionMetricsAvailable, false, v1alpha1.ReasonTargetNotResolved,
 		"Metrics are read once the scale target is resolved"))
 	setCondition(va, condition(v1alpha1.ConditionReady, false, reason, "%s", err))
 }

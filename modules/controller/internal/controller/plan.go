@@ -42,7 +42,7 @@ func (r *ModelReconciler) plan(ctx context.Context, key ModelKey, st *modelState
 	}
 	switch {
 	case r.metrics == nil:
-		return notDecided(ReasonMetricsSourceNotConfigured, "No metrics source is configured (--prometheus-url is empty)")
+		return notDecided(v1alpha1.ReasonMetricsSourceNotConfigured, "No metrics source is configured (--prometheus-url is empty)")
 	case obs.metricsErr != nil:
 		ctrl.LoggerFrom(ctx).Info("Metrics query failed, not scaling", "error", obs.metricsErr.Error())
 		return notDecided(v1alpha1.ReasonMetricsQueryFailed, "Metrics query failed: %s", obs.metricsErr)

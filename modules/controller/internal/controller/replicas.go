@@ -111,7 +111,7 @@ func (t Timing) replicasOf(variant string, pods []podInfo, metrics map[string]ca
 		default:
 			m, ok := metrics[p.name]
 			m.Pod = p.name
-			if !ok || !m.HasKvCacheUsage || !m.HasQueueLength {
+			if !ok || !m.Complete() {
 				out.notes = append(out.notes, replicaNote{pod: p.name, owner: variant, why: "Ready, but reports no metrics"})
 			}
 			out.metrics = append(out.metrics, m)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -13,15 +14,6 @@ import (
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/capacity"
-)
-
-// Condition reasons of this controller beyond the API's common ones.
-const (
-	// ReasonMetricsSourceNotConfigured: the controller runs without
-	// --prometheus-url, so it never has metrics and never scales.
-	ReasonMetricsSourceNotConfigured = "MetricsSourceNotConfigured"
-	// ReasonTargetNotResolved: metrics are not read before the target is known.
-	ReasonTargetNotResolved = "TargetNotResolved"
 )
 
 // patchStatus applies mutate to va's status and patches what changed. Two
@@ -59,31 +51,38 @@ func patchOnce(ctx context.Context, c client.Client, va *v1alpha1.VariantAutosca
 	return c.Status().Patch(ctx, va, client.MergeFromWithOptions(original, client.MergeFromWithOptimisticLock{}))
 }
 
-// decimal formats a fraction or average for status (decimal string, two places).
+// decimal prints a computed average (a spare capacity) with two decimals,
+// as the analysis's reasons do; thresholds use capacity.FormatDecimal.
 func decimal(f float64) string { return fmt.Sprintf("%.2f", f) }
 
 // appliedConfig is the status record of the configuration a variant uses.
-func appliedConfig(e capacity.Explanation, version string) *v1alpha1.AppliedCapacityConfig {
-	cfg := e.Config
-	return &v1alpha1.AppliedCapacityConfig{
-		KvCacheThreshold:         decimal(cfg.KvCacheThreshold),
+func appliedConfig(r capacity.Resolution, version string) *v1alpha1.AppliedCapacityConfig {
+	cfg := r.Config
+	a := &v1alpha1.AppliedCapacityConfig{
+		KvCacheThreshold:         capacity.FormatDecimal(cfg.KvCacheThreshold),
 		QueueLengthThreshold:     int32(cfg.QueueLengthThreshold),
-		KvSpareTrigger:           decimal(cfg.KvSpareTrigger),
+		KvSpareTrigger:           capacity.FormatDecimal(cfg.KvSpareTrigger),
 		QueueSpareTrigger:        int32(cfg.QueueSpareTrigger),
-		Source:                   string(e.Source),
-		Inherited:                e.Fields.Inherited(e.Source),
+		Source:                   string(r.Source),
+		Inherited:                r.Fields.Inherited(r.Source),
 		ConfigMapResourceVersion: version,
+		Window:                   r.Window,
 	}
+	if r.Window != "" {
+		a.WindowEnds = &metav1.Time{Time: r.WindowEnd}
+	}
+	return a
 }
 
-// configCondition says which configuration source won.
-func configCondition(src capacity.Source, version string) metav1.Condition {
+// configCondition says which configuration source won, and which window of
+// it applies until when.
+func configCondition(r capacity.Resolution, version string) metav1.Condition {
 	c := metav1.Condition{Type: v1alpha1.ConditionConfigResolved, Status: metav1.ConditionTrue}
-	switch key, isOverride := src.OverrideKey(); {
+	switch key, isOverride := r.Source.Entry().OverrideKey(); {
 	case isOverride:
 		c.Reason = v1alpha1.ReasonConfigOverride
 		c.Message = fmt.Sprintf("ConfigMap entry %q (merged over the default) at resourceVersion %s", key, version)
-	case src == capacity.SourceDefault:
+	case r.Source.Entry() == capacity.SourceDefault:
 		c.Reason = v1alpha1.ReasonConfigDefault
 		c.Message = fmt.Sprintf("ConfigMap default entry at resourceVersion %s", version)
 	default:
@@ -92,6 +91,9 @@ func configCondition(src capacity.Source, version string) metav1.Condition {
 		if version != "" {
 			c.Message = fmt.Sprintf("Built-in defaults: ConfigMap at resourceVersion %s has no valid default entry", version)
 		}
+	}
+	if r.Window != "" {
+		c.Message += fmt.Sprintf(", window %q until %s", r.Window, r.WindowEnd.UTC().Format(time.RFC3339))
 	}
 	return c
 }

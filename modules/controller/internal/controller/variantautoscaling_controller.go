@@ -6,6 +6,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -27,7 +28,9 @@ type VariantAutoscalingReconciler struct {
 	client      client.Client
 	apiReader   client.Reader
 	store       *capacity.Store
+	clock       clock.PassiveClock
 	reloader    *config.Reloader
+	scheduler   *config.Scheduler
 	concurrency int
 }
 
@@ -37,14 +40,15 @@ var _ reconcile.Reconciler = (*VariantAutoscalingReconciler)(nil)
 func NewVariantAutoscalingReconciler(d Dependencies) *VariantAutoscalingReconciler {
 	d = d.withDefaults()
 	return &VariantAutoscalingReconciler{
-		client: d.Client, apiReader: d.APIReader, store: d.Store, reloader: d.Reloader,
-		concurrency: d.MaxConcurrentReconciles,
+		client: d.Client, apiReader: d.APIReader, store: d.Store, clock: d.Clock, reloader: d.Reloader,
+		scheduler: d.Scheduler, concurrency: d.MaxConcurrentReconciles,
 	}
 }
 
-// SetupWithManager registers the controller: VariantAutoscalings, and every
-// configuration change, which enqueues every VariantAutoscaling. The field
-// index must be set up first (SetupIndexes).
+// SetupWithManager registers the controller: VariantAutoscalings, every
+// configuration change, which enqueues every VariantAutoscaling, and every
+// schedule boundary, which enqueues those it switches. The field index must
+// be set up first (SetupIndexes).
 func (r *VariantAutoscalingReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		// Status writes (our own) do not bump the generation: no self-trigger.
@@ -53,6 +57,9 @@ func (r *VariantAutoscalingReconciler) SetupWithManager(mgr ctrl.Manager) error 
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.concurrency})
 	if r.reloader != nil {
 		b = b.WatchesRawSource(config.Source(r.reloader, r.enqueueAll))
+	}
+	if r.scheduler != nil {
+		b = b.WatchesRawSource(config.BoundarySource(r.scheduler, r.enqueueSwitched))
 	}
 	return b.Complete(r)
 }
@@ -69,6 +76,25 @@ func (r *VariantAutoscalingReconciler) enqueueAll(ctx context.Context, q workque
 		q.Add(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
 	}
 	return len(list.Items)
+}
+
+// enqueueSwitched queues, at a schedule boundary, every VariantAutoscaling
+// whose configuration the boundary switches, and returns how many.
+func (r *VariantAutoscalingReconciler) enqueueSwitched(ctx context.Context, b *config.Boundary, q workqueue.TypedRateLimitingInterface[reconcile.Request]) int {
+	list := &v1alpha1.VariantAutoscalingList{}
+	if err := r.client.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, config.MsgBoundaryListFailed)
+		return 0
+	}
+	count := 0
+	for i := range list.Items {
+		va := &list.Items[i]
+		if b.Switch(va.Spec.ModelID, va.Namespace) {
+			q.Add(reconcile.Request{NamespacedName: client.ObjectKeyFromObject(va)})
+			count++
+		}
+	}
+	return count
 }
 
 // Least privilege: the only ConfigMap is capacity-scaling-config, through a
@@ -97,14 +123,13 @@ func (r *VariantAutoscalingReconciler) Reconcile(ctx context.Context, req ctrl.R
 		return ctrl.Result{}, nil
 	}
 	snap := r.store.Load()
-	e := snap.Explain(va.Spec.ModelID, va.Namespace)
-	cfg, src := e.Config, e.Source
-	if key, ok := src.OverrideKey(); ok {
+	res := snap.ResolveAt(va.Spec.ModelID, va.Namespace, r.clock.Now())
+	if key, ok := res.Source.Entry().OverrideKey(); ok {
 		// The spec's namespace field comes from controller-runtime's
 		// request logger, which carries the request's namespace and name.
-		ctrl.LoggerFrom(ctx).V(1).Info(config.MsgAppliedOverride, "key", key, "modelID", va.Spec.ModelID, "config", cfg)
+		ctrl.LoggerFrom(ctx).V(1).Info(config.MsgAppliedOverride, "key", key, "modelID", va.Spec.ModelID, "config", res.Config)
 	}
-	applied, cond := appliedConfig(e, snap.Version()), configCondition(src, snap.Version())
+	applied, cond := appliedConfig(res, snap.Version()), configCondition(res, snap.Version())
 	err := patchStatus(ctx, r.client, r.apiReader, va, func(va *v1alpha1.VariantAutoscaling) {
 		va.Status.AppliedConfig = applied.DeepCopy()
 		setCondition(va, cond)

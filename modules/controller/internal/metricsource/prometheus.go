@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math"
 	"net/http"
@@ -16,26 +15,30 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/api"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/model"
+
 	"github.com/wva-project/wva/modules/capacity"
 )
 
-// maxResponseBytes bounds what one query may return; a model has at most a
-// few hundred replicas, each a short JSON object.
-const maxResponseBytes = 8 << 20
-
-// Prometheus is a Source backed by the Prometheus HTTP API (/api/v1/query).
+// Prometheus is a Source backed by the Prometheus HTTP API (/api/v1/query),
+// through client_golang's API client: POST with a fallback to GET for front
+// ends that allow only GET, and the API's error types.
 type Prometheus struct {
-	endpoint string
-	timeout  time.Duration
-	client   *http.Client
+	api     promv1.API
+	timeout time.Duration
 }
 
 var _ Source = (*Prometheus)(nil)
 
 // NewPrometheus returns a source querying the Prometheus server at baseURL
 // (e.g. http://prometheus.monitoring:9090, or a path-prefixed URL behind a
-// proxy). Each query is bounded by timeout. A nil client means http.DefaultClient.
-func NewPrometheus(baseURL string, timeout time.Duration, client *http.Client) (*Prometheus, error) {
+// proxy such as https://thanos-querier.openshift-monitoring.svc:9091). Each
+// query is bounded by timeout. rt carries TLS and credentials (see
+// HTTPOptions.RoundTripper); nil means client_golang's default transport.
+func NewPrometheus(baseURL string, timeout time.Duration, rt http.RoundTripper) (*Prometheus, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("parsing Prometheus URL %q: %w", baseURL, err)
@@ -46,11 +49,11 @@ func NewPrometheus(baseURL string, timeout time.Duration, client *http.Client) (
 	if timeout <= 0 {
 		return nil, fmt.Errorf("prometheus timeout %s: must be positive", timeout)
 	}
-	if client == nil {
-		client = http.DefaultClient
+	client, err := api.NewClient(api.Config{Address: strings.TrimSuffix(baseURL, "/"), RoundTripper: rt})
+	if err != nil {
+		return nil, fmt.Errorf("prometheus URL %q: %w", baseURL, err)
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/api/v1/query"
-	return &Prometheus{endpoint: u.String(), timeout: timeout, client: client}, nil
+	return &Prometheus{api: promv1.NewAPI(client), timeout: timeout}, nil
 }
 
 // Query builds the PromQL for one metric of one model: the latest value per
@@ -106,15 +109,42 @@ func (p *Prometheus) ModelNames(ctx context.Context, namespace string, limit int
 	return names[:min(limit, len(names))], nil
 }
 
-// APIError is an error the Prometheus API reported in its response body.
-type APIError struct {
-	StatusCode int    // HTTP status
-	Type       string // errorType, e.g. bad_data, timeout, execution
-	Message    string
+// QueryError is the failure of one query; its message always holds the
+// PromQL, so that a status condition or a log line can be reproduced by hand.
+type QueryError struct {
+	Query string
+	Err   error // a *promv1.Error for what the API reported
 }
 
-func (e *APIError) Error() string {
-	return fmt.Sprintf("prometheus API error (HTTP %d, %s): %s", e.StatusCode, e.Type, e.Message)
+func (e *QueryError) Error() string {
+	var apiErr *promv1.Error
+	if errors.As(e.Err, &apiErr) && apiErr.Detail != "" {
+		// A status other than 400 and 422 leaves the body undecoded: a
+		// Prometheus-style JSON error (a 503 from Thanos, say) keeps its
+		// type and message; anything else shows its first line.
+		var body struct {
+			Status    string `json:"status"`
+			ErrorType string `json:"errorType"`
+			Error     string `json:"error"`
+		}
+		if json.Unmarshal([]byte(apiErr.Detail), &body) == nil && body.Status == "error" && body.Error != "" {
+			return fmt.Sprintf("prometheus query %q: %s: %s (%s)", e.Query, body.ErrorType, body.Error, apiErr.Msg)
+		}
+		return fmt.Sprintf("prometheus query %q: %v: %s", e.Query, e.Err, detail(apiErr.Detail))
+	}
+	return fmt.Sprintf("prometheus query %q: %v", e.Query, e.Err)
+}
+
+func (e *QueryError) Unwrap() error { return e.Err }
+
+// detail is the first line of an error response's body, at most 200 bytes:
+// enough for a proxy's "401 Unauthorized" without a whole HTML page.
+func detail(body string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(body), "\n")
+	if len(line) > 200 {
+		line = line[:200] + "..."
+	}
+	return line
 }
 
 // query runs one instant query and returns its value per pod label. Samples
@@ -124,99 +154,32 @@ func (p *Prometheus) query(ctx context.Context, promQL string) (map[string]float
 }
 
 // queryBy runs one instant query and returns its value per value of label.
+// The API's warnings (a Thanos partial response, say) are logged on the
+// context's logger: the result may lack pods, which then count as missing.
 func (p *Prometheus) queryBy(ctx context.Context, promQL, label string) (map[string]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
-	form := url.Values{"query": {promQL}}
-	// POST keeps long queries out of URLs; a front end that allows only GET
-	// (405) is asked again with GET, as Prometheus's own client does.
-	status, body, err := p.do(ctx, http.MethodPost, form)
-	if err == nil && status == http.StatusMethodNotAllowed {
-		status, body, err = p.do(ctx, http.MethodGet, form)
-	}
+	value, warnings, _, err := p.api.Query(ctx, promQL, time.Time{})
 	if err != nil {
-		return nil, fmt.Errorf("querying Prometheus for %q: %w", promQL, err)
-	}
-	values, err := parseResponse(status, body, label)
-	if err != nil {
-		return nil, fmt.Errorf("query %q: %w", promQL, err)
-	}
-	return values, nil
-}
-
-// do sends one query request and returns the response's status and body.
-func (p *Prometheus) do(ctx context.Context, method string, form url.Values) (int, []byte, error) {
-	var req *http.Request
-	var err error
-	if method == http.MethodGet {
-		req, err = http.NewRequestWithContext(ctx, method, p.endpoint+"?"+form.Encode(), nil)
-	} else {
-		req, err = http.NewRequestWithContext(ctx, method, p.endpoint, strings.NewReader(form.Encode()))
-		if req != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+			err = fmt.Errorf("%w (%w)", ctxErr, err)
 		}
+		return nil, &QueryError{Query: promQL, Err: err}
 	}
-	if err != nil {
-		return 0, nil, fmt.Errorf("building the request: %w", err)
+	if len(warnings) > 0 {
+		logr.FromContextOrDiscard(ctx).Info("Prometheus query returned warnings", "query", promQL, "warnings", []string(warnings))
 	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return 0, nil, err
+	vector, ok := value.(model.Vector)
+	if !ok {
+		return nil, &QueryError{Query: promQL, Err: fmt.Errorf("result type %q: want vector", resultType(value))}
 	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		return 0, nil, fmt.Errorf("reading the response: %w", err)
-	}
-	return resp.StatusCode, body, nil
-}
-
-type apiResponse struct {
-	Status    string          `json:"status"`
-	Data      json.RawMessage `json:"data"`
-	ErrorType string          `json:"errorType"`
-	Error     string          `json:"error"`
-}
-
-type vectorData struct {
-	ResultType string `json:"resultType"`
-	Result     []struct {
-		Metric map[string]string `json:"metric"`
-		Value  []json.RawMessage `json:"value"`
-	} `json:"result"`
-}
-
-// parseResponse decodes an /api/v1/query response holding an instant vector,
-// keyed by the value of label.
-func parseResponse(statusCode int, body []byte, label string) (map[string]float64, error) {
-	var resp apiResponse
-	if err := json.Unmarshal(body, &resp); err != nil {
-		if statusCode != http.StatusOK {
-			return nil, &APIError{StatusCode: statusCode, Type: "http", Message: http.StatusText(statusCode)}
-		}
-		return nil, fmt.Errorf("decoding Prometheus response: %w", err)
-	}
-	if resp.Status != "success" {
-		return nil, &APIError{StatusCode: statusCode, Type: resp.ErrorType, Message: resp.Error}
-	}
-	var data vectorData
-	if err := json.Unmarshal(resp.Data, &data); err != nil {
-		return nil, fmt.Errorf("decoding Prometheus result: %w", err)
-	}
-	if data.ResultType != "vector" {
-		return nil, fmt.Errorf("prometheus result type %q: want vector", data.ResultType)
-	}
-	values := make(map[string]float64, len(data.Result))
-	for _, sample := range data.Result {
-		key := sample.Metric[label]
-		if key == "" {
+	values := make(map[string]float64, len(vector))
+	for _, sample := range vector {
+		key := string(sample.Metric[model.LabelName(label)])
+		if key == "" || sample.Histogram != nil {
 			continue
 		}
-		v, err := sampleValue(sample.Value)
-		if err != nil {
-			return nil, fmt.Errorf("sample of %s %q: %w", label, key, err)
-		}
+		v := float64(sample.Value)
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			continue
 		}
@@ -225,18 +188,9 @@ func parseResponse(statusCode int, body []byte, label string) (map[string]float6
 	return values, nil
 }
 
-// sampleValue decodes a [<unix time>, "<value>"] pair.
-func sampleValue(pair []json.RawMessage) (float64, error) {
-	if len(pair) != 2 {
-		return 0, errors.New("value must be a [time, value] pair")
+func resultType(v model.Value) string {
+	if v == nil {
+		return "none"
 	}
-	var s string
-	if err := json.Unmarshal(pair[1], &s); err != nil {
-		return 0, fmt.Errorf("value must be a string: %w", err)
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return 0, fmt.Errorf("parsing value %q: %w", s, err)
-	}
-	return v, nil
+	return v.Type().String()
 }

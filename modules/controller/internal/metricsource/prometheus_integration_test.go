@@ -168,6 +168,22 @@ func exposition(p scrapedPod) string {
 // stopped when the test ends.
 func startPrometheus(t *testing.T, pods []scrapedPod) string {
 	t.Helper()
+	return startPrometheusWith(t, pods, webConfig{})
+}
+
+// webConfig is how Prometheus serves its API: with file, its
+// --web.config.file (TLS, basic-auth users; Prometheus reads it on every
+// request, so rewriting it rotates a password), over HTTPS when https is
+// set; client is then what reaches it while the server starts.
+type webConfig struct {
+	file   string
+	https  bool
+	client *http.Client
+}
+
+// startPrometheusWith is startPrometheus with the web config of web, if any.
+func startPrometheusWith(t *testing.T, pods []scrapedPod, web webConfig) string {
+	t.Helper()
 	binary := os.Getenv("PROMETHEUS_BINARY")
 	if binary == "" {
 		t.Fatal("PROMETHEUS_BINARY is not set: run `make test-prometheus`, which builds Prometheus and sets it")
@@ -223,11 +239,15 @@ func startPrometheus(t *testing.T, pods []scrapedPod) string {
 		t.Fatalf("creating Prometheus log: %v", err)
 	}
 	t.Cleanup(func() { _ = logFile.Close() })
-	cmd := exec.Command(binary,
-		"--config.file="+configFile,
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
-	)
+	args := []string{
+		"--config.file=" + configFile,
+		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=" + addr,
+	}
+	if web.file != "" {
+		args = append(args, "--web.config.file="+web.file)
+	}
+	cmd := exec.Command(binary, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", binary, err)
@@ -240,12 +260,18 @@ func startPrometheus(t *testing.T, pods []scrapedPod) string {
 	processExit := func() error { return waitErr } // read only after exited is closed
 
 	baseURL := "http://" + addr
+	if web.https {
+		baseURL = "https://" + addr
+	}
 	dumpLog := func() {
 		if out, err := os.ReadFile(logFile.Name()); err == nil {
 			t.Logf("Prometheus log:\n%s", out)
 		}
 	}
 	client := &http.Client{Timeout: 5 * time.Second}
+	if web.client != nil {
+		client = web.client
+	}
 	if err := waitFor(exited, processExit, 60*time.Second, func() (bool, string) {
 		resp, err := client.Get(baseURL + "/-/ready")
 		if err != nil {

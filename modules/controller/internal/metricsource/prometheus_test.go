@@ -3,17 +3,20 @@ package metricsource
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 
 	"github.com/wva-project/wva/modules/capacity"
 )
@@ -85,7 +88,7 @@ func newSource(t *testing.T, h http.Handler) *Prometheus {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	p, err := NewPrometheus(srv.URL+"/prom/", time.Second, srv.Client())
+	p, err := NewPrometheus(srv.URL+"/prom/", time.Second, srv.Client().Transport)
 	if err != nil {
 		t.Fatalf("NewPrometheus: %v", err)
 	}
@@ -121,54 +124,72 @@ func TestReplicaMetrics(t *testing.T) {
 	}
 }
 
+// TestReplicaMetricsErrors: each failure keeps the API's error type and
+// message, and names the PromQL that failed.
 func TestReplicaMetricsErrors(t *testing.T) {
 	cases := map[string]struct {
 		status      int
 		fixture     string
-		wantAPIErr  *APIError
+		wantAPIErr  *promv1.Error
 		wantMessage string
 	}{
 		"API error body": {
 			status: http.StatusBadRequest, fixture: "error_bad_data.json",
-			wantAPIErr: &APIError{StatusCode: http.StatusBadRequest, Type: "bad_data",
-				Message: `invalid parameter "query": 1:1: parse error: unexpected character`},
+			wantAPIErr: &promv1.Error{Type: promv1.ErrBadData,
+				Msg: `invalid parameter "query": 1:1: parse error: unexpected character`},
+			wantMessage: `bad_data: invalid parameter "query": 1:1: parse error: unexpected character`,
 		},
 		"not a vector": {fixture: "matrix.json", wantMessage: `result type "matrix": want vector`},
-		"bad sample":   {fixture: "bad_value.json", wantMessage: `sample of pod "granite-a-0": parsing value "lots"`},
+		"bad sample":   {fixture: "bad_value.json", wantMessage: `bad_response: `},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			f := &fixtureServer{t: t, status: tc.status, fixtures: map[string]string{
 				MetricKvCacheUsage: tc.fixture, MetricQueueLength: tc.fixture,
 			}}
-			_, err := newSource(t, f).ModelMetrics(context.Background(), "ns", "m")
+			p := newSource(t, f)
+			_, err := p.ModelMetrics(context.Background(), "ns", "m")
 			if err == nil {
 				t.Fatal("ModelMetrics: no error")
 			}
 			if tc.wantAPIErr != nil {
-				var apiErr *APIError
+				var apiErr *promv1.Error
 				if !errors.As(err, &apiErr) {
-					t.Fatalf("error %v is not an *APIError", err)
+					t.Fatalf("error %v is not a *promv1.Error", err)
 				}
 				if diff := cmp.Diff(tc.wantAPIErr, apiErr); diff != "" {
-					t.Errorf("APIError: -want +got:\n%s", diff)
+					t.Errorf("promv1.Error: -want +got:\n%s", diff)
 				}
 			}
 			if !strings.Contains(err.Error(), tc.wantMessage) {
 				t.Errorf("error %q does not contain %q", err, tc.wantMessage)
 			}
+			for _, q := range p.Queries("ns", "m") {
+				if want := fmt.Sprintf("prometheus query %q: ", q); !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not name the query: no %q", err, want)
+				}
+			}
 		})
 	}
 }
 
+// TestReplicaMetricsHTTPErrorWithoutBody: a front end's plain-text error
+// (a proxy's 502) keeps its status and the first line of its body.
 func TestReplicaMetricsHTTPErrorWithoutBody(t *testing.T) {
 	p := newSource(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, "upstream down", http.StatusBadGateway)
+		http.Error(w, "upstream down\nsecond line", http.StatusBadGateway)
 	}))
 	_, err := p.ModelMetrics(context.Background(), "ns", "m")
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadGateway {
-		t.Errorf("error = %v, want an *APIError with HTTP 502", err)
+	var apiErr *promv1.Error
+	if !errors.As(err, &apiErr) || apiErr.Type != promv1.ErrServer {
+		t.Fatalf("error = %v, want a *promv1.Error of type %s", err, promv1.ErrServer)
+	}
+	q := Query(MetricKvCacheUsage, "ns", "m")
+	if want := fmt.Sprintf("prometheus query %q: server_error: server error: 502: upstream down", q); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not contain %q", err, want)
+	}
+	if strings.Contains(err.Error(), "second line") {
+		t.Errorf("error %q holds more than the body's first line", err)
 	}
 }
 
@@ -182,13 +203,16 @@ func TestReplicaMetricsTimeout(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	p, err := NewPrometheus(srv.URL, 50*time.Millisecond, srv.Client())
+	p, err := NewPrometheus(srv.URL, 50*time.Millisecond, srv.Client().Transport)
 	if err != nil {
 		t.Fatalf("NewPrometheus: %v", err)
 	}
 	_, err = p.ModelMetrics(context.Background(), "ns", "m")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error = %v, want context.DeadlineExceeded", err)
+	}
+	if q := Query(MetricQueueLength, "ns", "m"); !strings.Contains(err.Error(), strconv.Quote(q)) {
+		t.Errorf("error %q does not name the query %q", err, q)
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/wva-project/wva/modules/controller/internal/metricsource"
 )
 
 // Names and defaults shared with the manifests (deploy/kustomize/base).
@@ -60,6 +62,7 @@ type Options struct {
 	ConfigMapNamespace      string
 	PrometheusURL           string
 	PrometheusTimeout       time.Duration
+	PrometheusHTTP          metricsource.HTTPOptions
 	ReconcileInterval       time.Duration
 	ScaleDownStabilization  time.Duration
 	StartupGracePeriod      time.Duration
@@ -153,6 +156,7 @@ func (o *Options) bind(fs *flag.FlagSet) {
 		"Base URL of the Prometheus HTTP API, e.g. http://prometheus.monitoring:9090. Empty: no metrics source, nothing is scaled.")
 	fs.DurationVar(&o.PrometheusTimeout, "prometheus-timeout", o.PrometheusTimeout,
 		"Timeout of one Prometheus query.")
+	o.PrometheusHTTP.BindFlags(fs)
 	fs.DurationVar(&o.ReconcileInterval, "reconcile-interval", o.ReconcileInterval,
 		"How often every VariantAutoscaling is re-analysed.")
 	fs.DurationVar(&o.ScaleDownStabilization, "scale-down-stabilization", o.ScaleDownStabilization,
@@ -208,6 +212,7 @@ func (o *Options) Validate() error {
 	if o.PrometheusTimeout <= 0 {
 		bad("prometheus-timeout", o.PrometheusTimeout, "must be positive")
 	}
+	o.PrometheusHTTP.Validate(bad)
 	if o.ReconcileInterval <= 0 {
 		bad("reconcile-interval", o.ReconcileInterval, "must be positive")
 	}

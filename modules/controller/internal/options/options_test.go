@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/wva-project/wva/modules/controller/internal/metricsource"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -55,6 +57,29 @@ func TestParse(t *testing.T) {
 				o.KubeAPIQPS, o.KubeAPIBurst, o.Kubeconfig = 5, 10, "/tmp/kc"
 				o.ConfigAdmission, o.WebhookPort = ConfigAdmissionEnforce, 10443
 				o.WebhookService, o.WebhookSecret, o.WebhookConfiguration = "svc", "sec", "vwc"
+			},
+		},
+		"Prometheus behind TLS with a token and a tenant header": {
+			args: []string{
+				"--prometheus-url=https://thanos-querier.openshift-monitoring.svc:9091",
+				"--prometheus-ca-file=/etc/prometheus-ca/service-ca.crt",
+				"--prometheus-bearer-token-file=/var/run/secrets/tokens/prometheus",
+				"--prometheus-header=X-Scope-OrgID=team-a", "--prometheus-header=X-Extra=1",
+			},
+			want: func(o *Options) {
+				o.PrometheusURL = "https://thanos-querier.openshift-monitoring.svc:9091"
+				o.PrometheusHTTP = metricsource.HTTPOptions{
+					CAFile:          "/etc/prometheus-ca/service-ca.crt",
+					BearerTokenFile: "/var/run/secrets/tokens/prometheus",
+					Headers:         metricsource.Headers{{Name: "X-Scope-Orgid", Value: "team-a"}, {Name: "X-Extra", Value: "1"}},
+				}
+			},
+		},
+		"Prometheus with basic auth, certificate not verified": {
+			args: []string{"--prometheus-basic-auth-username=wva", "--prometheus-basic-auth-password-file=/etc/wva/password",
+				"--prometheus-insecure-skip-verify"},
+			want: func(o *Options) {
+				o.PrometheusHTTP = metricsource.HTTPOptions{BasicAuthUsername: "wva", BasicAuthPasswordFile: "/etc/wva/password", InsecureSkipVerify: true}
 			},
 		},
 		"admission off needs no webhook names": {
@@ -124,7 +149,13 @@ func TestParseRejects(t *testing.T) {
 		"empty webhook secret":     {args: []string{"--webhook-cert-secret="}, wantFlag: "--webhook-cert-secret", wantValue: `""`},
 		"empty webhook service":    {args: []string{"--webhook-service="}, wantFlag: "--webhook-service", wantValue: `""`},
 		"empty webhook config":     {args: []string{"--webhook-configuration="}, wantFlag: "--webhook-configuration", wantValue: `""`},
-		"positional argument":      {args: []string{"extra"}, wantFlag: "takes flags only", wantValue: `"extra"`},
+		"malformed header":         {args: []string{"--prometheus-header=X-Scope-OrgID"}, wantFlag: "prometheus-header", wantValue: "want NAME=VALUE"},
+		"token and basic auth": {
+			args:     []string{"--prometheus-bearer-token-file=/t", "--prometheus-basic-auth-username=u", "--prometheus-basic-auth-password-file=/p"},
+			wantFlag: "--prometheus-bearer-token-file", wantValue: `"/t"`,
+		},
+		"insecure with a CA":  {args: []string{"--prometheus-insecure-skip-verify", "--prometheus-ca-file=/ca"}, wantFlag: "--prometheus-insecure-skip-verify", wantValue: "excludes --prometheus-ca-file"},
+		"positional argument": {args: []string{"extra"}, wantFlag: "takes flags only", wantValue: `"extra"`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -35,6 +36,10 @@ type Env struct {
 	// returns the namespace of the kubeconfig's current context. Only
 	// explain without -f and what-if use it; nil means NewClusterClient.
 	NewClient func(ClusterFlags) (client.Reader, string, error)
+	// Now is the current time: the default of explain --at, and the time
+	// explain compares a VariantAutoscaling's status with. Nil means
+	// time.Now.
+	Now func() time.Time
 }
 
 const usage = `kubectl wva checks and explains the capacity-scaling-config ConfigMap of the
@@ -42,8 +47,8 @@ Workload Variant Autoscaler.
 
 Usage:
   kubectl wva validate -f FILE
-  kubectl wva explain --model MODEL --namespace NAMESPACE -f FILE
-  kubectl wva explain [-n NAMESPACE] VARIANTAUTOSCALING
+  kubectl wva explain --model MODEL --namespace NAMESPACE -f FILE [--at TIME] [--timeline]
+  kubectl wva explain [-n NAMESPACE] VARIANTAUTOSCALING [--at TIME] [--timeline]
   kubectl wva what-if -f CANDIDATE [-n NAMESPACE | --all-namespaces] [--prometheus-url URL]
 
 FILE is a ConfigMap manifest or a multi-document YAML stream such as the
@@ -64,6 +69,9 @@ Run kubectl wva COMMAND -h for the flags of a command.
 func Run(args []string, env Env) int {
 	if env.NewClient == nil {
 		env.NewClient = NewClusterClient
+	}
+	if env.Now == nil {
+		env.Now = time.Now
 	}
 	if len(args) == 0 {
 		_, _ = fmt.Fprint(env.Stderr, usage)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -105,27 +106,37 @@ func explainVariant(env Env, f explainFlags, positional []string) error {
 	} else {
 		_, _ = fmt.Fprintf(w, "ConfigMap %s not found: every model uses the built-in defaults\n", cmKey)
 	}
-	writeExplanation(w, snap, cm.Data, va.Spec.ModelID, va.Namespace)
-	writeStatusComparison(w, va.Status.AppliedConfig, snap.Explain(va.Spec.ModelID, va.Namespace), snap.Version())
+	writeExplanation(w, snap, cm.Data, va.Spec.ModelID, va.Namespace, f.at)
+	if f.timeline {
+		writeTimeline(w, snap, va.Spec.ModelID, va.Namespace, f.at)
+	}
+	// The status is the controller's view now, whatever --at asks.
+	writeStatusComparison(w, va.Status.AppliedConfig, snap.ResolveAt(va.Spec.ModelID, va.Namespace, env.Now()), snap.Version())
 	return nil
 }
 
 // writeStatusComparison writes the VariantAutoscaling's applied
 // configuration and how it differs from what the live ConfigMap (at
 // resourceVersion version) gives now.
-func writeStatusComparison(w io.Writer, applied *v1alpha1.AppliedCapacityConfig, live capacity.Explanation, version string) {
+func writeStatusComparison(w io.Writer, applied *v1alpha1.AppliedCapacityConfig, live capacity.Resolution, version string) {
 	_, _ = fmt.Fprintln(w)
 	if applied == nil {
 		_, _ = fmt.Fprintln(w, "status.appliedConfig: none yet (the controller has not reconciled this VariantAutoscaling)")
 		return
 	}
-	_, _ = fmt.Fprintf(w, "status.appliedConfig: source %s, ConfigMap resourceVersion %s\n",
-		applied.Source, orNone(applied.ConfigMapResourceVersion))
+	_, _ = fmt.Fprintf(w, "status.appliedConfig: source %s, ConfigMap resourceVersion %s%s\n",
+		applied.Source, orNone(applied.ConfigMapResourceVersion), statusWindow(applied))
 
 	var diffs [][3]string
 	add := func(field, status, now string) { diffs = append(diffs, [3]string{field, status, now}) }
 	if applied.Source != string(live.Source) {
 		add("source", applied.Source, string(live.Source))
+	}
+	if applied.Window != live.Window {
+		add("window", applied.Window, live.Window)
+	}
+	if got, want := windowEnds(applied), liveWindowEnds(live); got != want {
+		add("windowEnds", got, want)
 	}
 	if applied.ConfigMapResourceVersion != version {
 		add("configMapResourceVersion", applied.ConfigMapResourceVersion, version)
@@ -151,6 +162,31 @@ func writeStatusComparison(w io.Writer, applied *v1alpha1.AppliedCapacityConfig,
 	for _, d := range diffs {
 		_, _ = fmt.Fprintf(w, "  %s: %s in status, %s now\n", d[0], orNone(d[1]), orNone(d[2]))
 	}
+}
+
+// statusWindow describes the window of an applied configuration, "" when
+// none applies.
+func statusWindow(a *v1alpha1.AppliedCapacityConfig) string {
+	if a.Window == "" {
+		return ""
+	}
+	return fmt.Sprintf(", window %s until %s", a.Window, orNone(windowEnds(a)))
+}
+
+func windowEnds(a *v1alpha1.AppliedCapacityConfig) string {
+	if a.WindowEnds == nil {
+		return ""
+	}
+	return a.WindowEnds.UTC().Format(time.RFC3339)
+}
+
+// liveWindowEnds is the end of the live window as status records it (UTC,
+// to the second).
+func liveWindowEnds(r capacity.Resolution) string {
+	if r.Window == "" {
+		return ""
+	}
+	return r.WindowEnd.UTC().Format(time.RFC3339)
 }
 
 func orNone(s string) string {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -52,6 +53,21 @@ func variant(name, namespace string, applied *v1alpha1.AppliedCapacityConfig) *v
 // liveConfigMap.
 var upToDate = &v1alpha1.AppliedCapacityConfig{KvCacheThreshold: "0.70", QueueLengthThreshold: 5, KvSpareTrigger: "0.10",
 	QueueSpareTrigger: 2, Source: "override/granite-prod", ConfigMapResourceVersion: liveVersion}
+
+// scheduledConfigMap gives granite-prod a window, business-hours, from
+// 08:00 to 18:00 UTC on weekdays: active at testNow.
+func scheduledConfigMap() *corev1.ConfigMap {
+	cm := liveConfigMap(configNamespace)
+	cm.Data["granite-prod"] += "schedules:\n  - {name: business-hours, days: [Mon-Fri], start: \"08:00\", end: \"18:00\", " +
+		"timeZone: UTC, kvCacheThreshold: 0.65}\n"
+	return cm
+}
+
+// inWindow is the appliedConfig the controller writes for granite-l4 from
+// scheduledConfigMap at testNow.
+var inWindow = &v1alpha1.AppliedCapacityConfig{KvCacheThreshold: "0.65", QueueLengthThreshold: 5, KvSpareTrigger: "0.10",
+	QueueSpareTrigger: 2, Source: "override/granite-prod#business-hours", ConfigMapResourceVersion: liveVersion,
+	Window: "business-hours", WindowEnds: &metav1.Time{Time: time.Date(2026, 12, 2, 18, 0, 0, 0, time.UTC)}}
 
 func testScheme(t *testing.T) *runtime.Scheme {
 	t.Helper()
@@ -124,6 +140,16 @@ func TestExplainVariant(t *testing.T) {
 			objs:       []client.Object{liveConfigMap(configNamespace), variant("granite-l4", "production", upToDate)},
 			funcs:      forbidden,
 			wantStatus: ExitInvalid,
+		},
+		"cluster-window-up-to-date": {
+			// --at asks about the evening; the status is compared with now.
+			args: []string{"explain", "-n", "production", "granite-l4", "--at", "2026-12-02T19:00:00Z"},
+			objs: []client.Object{scheduledConfigMap(), variant("granite-l4", "production", inWindow)},
+		},
+		"cluster-window-not-applied": {
+			// The status from before the window started.
+			args: []string{"explain", "-n", "production", "granite-l4", "--timeline"},
+			objs: []client.Object{scheduledConfigMap(), variant("granite-l4", "production", upToDate)},
 		},
 		"cluster-model-flag": {
 			args:       []string{"explain", "--model", "m", "granite-l4"},

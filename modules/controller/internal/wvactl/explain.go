@@ -6,17 +6,21 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wva-project/wva/modules/capacity"
 	"github.com/wva-project/wva/modules/controller/internal/options"
 )
 
 const explainSynopsis = `Usage:
-  kubectl wva explain --model MODEL --namespace NAMESPACE -f FILE
-  kubectl wva explain [-n NAMESPACE] VARIANTAUTOSCALING
+  kubectl wva explain --model MODEL --namespace NAMESPACE -f FILE [--at TIME] [--timeline]
+  kubectl wva explain [-n NAMESPACE] VARIANTAUTOSCALING [--at TIME] [--timeline]
 
 Prints the capacity thresholds that apply to a model in a namespace and, for
-each threshold, the entry that set it: override/<key>, default or builtin.
+each threshold, the entry that set it: override/<key>, default or builtin,
+with #<window> while a scheduled window of the entry applies. --at TIME
+(RFC 3339, default now) explains another instant; --timeline adds the next
+24 hours from it: which source and thresholds apply when.
 
 With -f FILE (- for stdin) it works offline on a manifest, like validate.
 With the name of a VariantAutoscaling it reads the cluster of the current
@@ -30,9 +34,18 @@ type explainFlags struct {
 	file      string
 	model     string
 	namespace string
+	at        time.Time
+	timeline  bool
 	config    selection
 	cluster   ClusterFlags
 }
+
+// timelineSpan is how far explain --timeline looks ahead.
+const timelineSpan = 24 * time.Hour
+
+// maxTimelineRows bounds the timeline: 16 windows per entry start and end
+// at most a few times a day.
+const maxTimelineRows = 256
 
 func runExplain(args []string, env Env) int {
 	fs := newFlagSet("explain", explainSynopsis, env.Stderr)
@@ -47,8 +60,13 @@ func runExplain(args []string, env Env) int {
 		"(default: "+options.DefaultConfigMapNamespace+" in the cluster, any namespace with -f)")
 	fs.StringVar(&f.cluster.Kubeconfig, "kubeconfig", "", "the kubeconfig file (default: $KUBECONFIG, ~/.kube/config or in-cluster)")
 	fs.StringVar(&f.cluster.Context, "context", "", "the kubeconfig context to use")
+	at := fs.String("at", "", "explain at this instant, in RFC 3339 (2026-12-02T09:00:00+01:00; default: now)")
+	fs.BoolVar(&f.timeline, "timeline", false, "also print the next 24 hours from --at: which thresholds apply when")
 	positional, err := parse(fs, args)
 	if err != nil {
+		return fail(env, fs, err)
+	}
+	if f.at, err = parseAt(*at, env.Now); err != nil {
 		return fail(env, fs, err)
 	}
 	if f.file != "" {
@@ -89,33 +107,113 @@ func explainOffline(env Env, f explainFlags, positional []string) error {
 	}
 	snap := capacity.Parse(m.cm.Data, m.cm.ResourceVersion)
 	_, _ = fmt.Fprintf(env.Stdout, "ConfigMap %s (%s)\n", m.ref(), m.at)
-	writeExplanation(env.Stdout, snap, m.cm.Data, f.model, f.namespace)
+	writeExplanation(env.Stdout, snap, m.cm.Data, f.model, f.namespace, f.at)
+	if f.timeline {
+		writeTimeline(env.Stdout, snap, f.model, f.namespace, f.at)
+	}
 	return nil
+}
+
+// parseAt reads --at; "" is now, in UTC.
+func parseAt(s string, now func() time.Time) (time.Time, error) {
+	if s == "" {
+		return now().UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, usageError{fmt.Sprintf("--at wants an RFC 3339 time such as 2026-12-02T09:00:00Z, got %q", s)}
+	}
+	return t, nil
+}
+
+// formatAt prints an instant of explain in the zone of --at (UTC by default).
+func formatAt(t time.Time, at time.Time) string { return t.In(at.Location()).Format(time.RFC3339) }
+
+// writeTimeline writes, for the timelineSpan from at, one row per interval
+// during which a model resolves to one source and set of thresholds.
+func writeTimeline(w io.Writer, snap *capacity.Snapshot, modelID, namespace string, at time.Time) {
+	_, _ = fmt.Fprintf(w, "\nTimeline of the 24 hours from %s:\n\n", formatAt(at, at))
+	type row struct {
+		from, to time.Time
+		res      capacity.Resolution
+	}
+	var rows []row
+	end := at.Add(timelineSpan)
+	for t := at; t.Before(end) && len(rows) < maxTimelineRows; {
+		res := snap.ResolveAt(modelID, namespace, t)
+		next, ok := snap.NextTransitionFor(modelID, namespace, t)
+		if !ok || next.After(end) {
+			next = end
+		}
+		if n := len(rows); n > 0 && rows[n-1].res.Source == res.Source && rows[n-1].res.Config == res.Config {
+			rows[n-1].to = next // the next occurrence of the same window, back to back
+		} else {
+			rows = append(rows, row{from: t, to: next, res: res})
+		}
+		t = next
+	}
+	table := [][]string{{"FROM", "TO", "SOURCE", "kvCacheThreshold", "queueLengthThreshold", "kvSpareTrigger", "queueSpareTrigger"}}
+	for _, r := range rows {
+		c := r.res.Config
+		table = append(table, []string{formatAt(r.from, at), formatAt(r.to, at), string(r.res.Source),
+			decimal(c.KvCacheThreshold), strconv.Itoa(c.QueueLengthThreshold), decimal(c.KvSpareTrigger), strconv.Itoa(c.QueueSpareTrigger)})
+	}
+	writeTable(w, table)
+}
+
+// writeTable writes rows as aligned columns, indented by two spaces.
+func writeTable(w io.Writer, rows [][]string) {
+	var width []int
+	for _, r := range rows {
+		for i, cell := range r {
+			if i == len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], len(cell))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		b.WriteString("  ")
+		for i, cell := range r {
+			if i == len(r)-1 {
+				b.WriteString(cell)
+				break
+			}
+			fmt.Fprintf(&b, "%-*s  ", width[i], cell)
+		}
+		_, _ = fmt.Fprintln(w, b.String())
+	}
 }
 
 // writeExplanation writes the effective thresholds of a model in a
 // namespace, which entry set each, the caveats of the entries applied and
 // the skipped entries that named this model.
-func writeExplanation(w io.Writer, snap *capacity.Snapshot, data map[string]string, modelID, namespace string) {
-	e := snap.Explain(modelID, namespace)
-	_, _ = fmt.Fprintf(w, "Model %s in namespace %s: configuration from %s\n\n", modelID, namespace, e.Source)
-	rows := [][3]string{
+func writeExplanation(w io.Writer, snap *capacity.Snapshot, data map[string]string, modelID, namespace string, at time.Time) {
+	e := snap.ResolveAt(modelID, namespace, at)
+	next, scheduled := snap.NextTransitionFor(modelID, namespace, at)
+	switch {
+	case e.Window != "":
+		_, _ = fmt.Fprintf(w, "Model %s in namespace %s at %s: configuration from %s (window %s until %s)\n\n",
+			modelID, namespace, formatAt(at, at), e.Source, e.Window, formatAt(e.WindowEnd, at))
+	case scheduled:
+		_, _ = fmt.Fprintf(w, "Model %s in namespace %s at %s: configuration from %s (no window active)\n\n",
+			modelID, namespace, formatAt(at, at), e.Source)
+	default:
+		// Windows apply to other models at most: the answer holds at any time.
+		_, _ = fmt.Fprintf(w, "Model %s in namespace %s: configuration from %s\n\n", modelID, namespace, e.Source)
+	}
+	writeTable(w, [][]string{
 		{"FIELD", "VALUE", "SET BY"},
 		{"kvCacheThreshold", decimal(e.Config.KvCacheThreshold), string(e.Fields.KvCacheThreshold)},
 		{"queueLengthThreshold", strconv.Itoa(e.Config.QueueLengthThreshold), string(e.Fields.QueueLengthThreshold)},
 		{"kvSpareTrigger", decimal(e.Config.KvSpareTrigger), string(e.Fields.KvSpareTrigger)},
 		{"queueSpareTrigger", strconv.Itoa(e.Config.QueueSpareTrigger), string(e.Fields.QueueSpareTrigger)},
-	}
-	var width [2]int
-	for _, r := range rows {
-		width[0], width[1] = max(width[0], len(r[0])), max(width[1], len(r[1]))
-	}
-	for _, r := range rows {
-		_, _ = fmt.Fprintf(w, "  %-*s  %-*s  %s\n", width[0], r[0], width[1], r[1], r[2])
-	}
+	})
 
 	applied := map[string]bool{}
 	for _, src := range []capacity.Source{e.Fields.KvCacheThreshold, e.Fields.QueueLengthThreshold, e.Fields.KvSpareTrigger, e.Fields.QueueSpareTrigger} {
+		src = src.Entry()
 		if src == capacity.SourceDefault {
 			applied[capacity.DefaultKey] = true
 		} else if key, ok := src.OverrideKey(); ok {
@@ -129,6 +227,9 @@ func writeExplanation(w io.Writer, snap *capacity.Snapshot, data map[string]stri
 			first = false
 		}
 		_, _ = fmt.Fprintf(w, format+"\n", args...)
+	}
+	if scheduled {
+		notef("note: this model's thresholds next change at %s (--timeline shows the next 24 hours)", formatAt(next, at))
 	}
 	for _, wn := range snap.Warnings() {
 		if applied[wn.Key] {
@@ -160,16 +261,6 @@ func namesModel(ee capacity.EntryError, text, modelID, namespace string) bool {
 	return err == nil && e.ModelID == modelID && e.Namespace == namespace
 }
 
-// decimal prints a fraction with at least two decimals, and more when the
-// value has them (0.8 -> 0.80, 0.755 -> 0.755), so that nothing is rounded
-// into a value that was not written.
-func decimal(v float64) string {
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	switch dot := strings.IndexByte(s, '.'); {
-	case dot < 0:
-		return s + ".00"
-	case len(s)-dot-1 < 2:
-		return s + "0"
-	}
-	return s
-}
+// decimal is the capacity library's decimal policy, which status uses too:
+// 0.8 -> 0.80, 0.755 -> 0.755, nothing rounded into a value not written.
+func decimal(v float64) string { return capacity.FormatDecimal(v) }

@@ -8,10 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
+
+// testNow is the "now" of every transcript: a Wednesday, 08:00 UTC.
+var testNow = time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC)
 
 var update = flag.Bool("update", false, "rewrite the testdata/*.golden files with the current output")
 
@@ -21,7 +25,8 @@ var update = flag.Bool("update", false, "rewrite the testdata/*.golden files wit
 func transcript(t *testing.T, args []string, stdin string, newClient func(ClusterFlags) (client.Reader, string, error)) string {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	status := Run(args, Env{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, NewClient: newClient})
+	status := Run(args, Env{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, NewClient: newClient,
+		Now: func() time.Time { return testNow }})
 	var b strings.Builder
 	fmt.Fprintf(&b, "$ kubectl wva %s\n%s", strings.Join(args, " "), stdout.String())
 	if stderr.Len() > 0 {
@@ -101,8 +106,25 @@ func TestGolden(t *testing.T) {
 		"explain-two-configmaps": {args: []string{"explain", "-f", "testdata/list.json", "--model", "m", "-n", "ns"},
 			wantStatus: ExitUsage},
 		"explain-no-model": {args: []string{"explain", "-f", "testdata/valid.yaml", "-n", "ns"}, wantStatus: ExitUsage},
-		"usage":            {args: nil, wantStatus: ExitUsage},
-		"unknown-command":  {args: []string{"frobnicate"}, wantStatus: ExitUsage},
+		// Scheduled windows (testdata/schedule.yaml).
+		"explain-window-active": {args: []string{"explain", "-f", "testdata/schedule.yaml", "--model", "ibm/granite-13b",
+			"-n", "production", "--at", "2026-12-02T09:00:00+01:00"}},
+		"explain-window-inactive": {args: []string{"explain", "-f", "testdata/schedule.yaml", "--model", "ibm/granite-13b",
+			"-n", "production", "--at", "2026-12-02T07:59:00+01:00"}},
+		"explain-window-default-now": {args: []string{"explain", "-f", "testdata/schedule.yaml", "--model", "ibm/granite-13b",
+			"-n", "production"}},
+		"explain-window-inherited": {args: []string{"explain", "-f", "testdata/schedule.yaml", "--model", "meta/llama-70b",
+			"-n", "lab", "--at", "2026-12-02T23:00:00Z"}},
+		"explain-window-opted-out": {args: []string{"explain", "-f", "testdata/schedule.yaml", "--model", "fixed/model",
+			"-n", "lab", "--at", "2026-12-02T23:00:00Z", "--timeline"}},
+		"explain-timeline": {args: []string{"explain", "-f", "testdata/schedule.yaml", "--model", "ibm/granite-13b",
+			"-n", "production", "--at", "2026-12-05T12:00:00+01:00", "--timeline"}},
+		"explain-timeline-inherited": {args: []string{"explain", "-f", "testdata/schedule.yaml", "--model", "meta/llama-70b",
+			"-n", "lab", "--timeline"}},
+		"explain-bad-at": {args: []string{"explain", "-f", "testdata/schedule.yaml", "--model", "m", "-n", "ns",
+			"--at", "tomorrow"}, wantStatus: ExitUsage},
+		"usage":           {args: nil, wantStatus: ExitUsage},
+		"unknown-command": {args: []string{"frobnicate"}, wantStatus: ExitUsage},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

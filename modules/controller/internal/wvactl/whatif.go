@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -49,6 +50,7 @@ type whatIfFlags struct {
 	allNamespaces bool
 	prometheusURL string
 	timeout       time.Duration
+	prometheus    metricsource.HTTPOptions
 	config        selection
 	cluster       ClusterFlags
 }
@@ -64,6 +66,7 @@ func runWhatIf(args []string, env Env) int {
 	fs.BoolVar(&f.allNamespaces, "all-namespaces", false, "the same as -A")
 	fs.StringVar(&f.prometheusURL, "prometheus-url", "", "read the replicas' metrics from this Prometheus (default: from status.lastAnalysis)")
 	fs.DurationVar(&f.timeout, "prometheus-timeout", 10*time.Second, "the timeout of each Prometheus query")
+	f.prometheus.BindFlags(fs)
 	fs.StringVar(&f.config.name, "config-name", options.DefaultConfigMapName, "the name of the capacity-scaling ConfigMap")
 	fs.StringVar(&f.config.namespace, "config-namespace", "", "the namespace of the live capacity-scaling ConfigMap "+
 		"(default: "+options.DefaultConfigMapNamespace+"); in CANDIDATE, any namespace unless given")
@@ -105,9 +108,9 @@ func whatIf(env Env, f whatIfFlags, positional []string) (bool, error) {
 	}
 	var metrics metricsource.Source
 	if f.prometheusURL != "" {
-		p, err := metricsource.NewPrometheus(f.prometheusURL, f.timeout, nil)
+		p, err := newPrometheus(env, f.prometheusURL, f.timeout, f.prometheus)
 		if err != nil {
-			return false, usageError{err.Error()}
+			return false, err
 		}
 		metrics = p
 	}
@@ -268,4 +271,30 @@ func thresholdChanges(a, b capacity.CapacityScalingConfig) string {
 		return "none"
 	}
 	return strings.Join(out, ", ")
+}
+
+// newPrometheus is the what-if's metrics source: the --prometheus-* flags
+// are the controller's, so that the command reaches the Prometheus the
+// controller reads, behind the same TLS and credentials.
+func newPrometheus(env Env, baseURL string, timeout time.Duration, o metricsource.HTTPOptions) (*metricsource.Prometheus, error) {
+	var problems []string
+	o.Validate(func(flagName string, value any, why string) {
+		problems = append(problems, fmt.Sprintf("invalid value %q for flag --%s: %s", fmt.Sprint(value), flagName, why))
+	})
+	if len(problems) > 0 {
+		return nil, usageError{strings.Join(problems, "; ")}
+	}
+	if o.InsecureSkipVerify {
+		_, _ = fmt.Fprintf(env.Stderr, "Warning: --%s: the Prometheus server's certificate is not verified\n",
+			metricsource.FlagInsecureSkipVerify)
+	}
+	rt, err := o.RoundTripper(logr.Discard())
+	if err != nil {
+		return nil, inputError{err}
+	}
+	p, err := metricsource.NewPrometheus(baseURL, timeout, rt)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return p, nil
 }

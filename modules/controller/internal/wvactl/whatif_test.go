@@ -108,6 +108,10 @@ func TestWhatIfStatus(t *testing.T) {
 		"whatif-bad-candidate":     {args: []string{"what-if", "-f", "testdata/not-string.yaml"}, wantStatus: ExitUsage},
 		"whatif-bad-prometheus-url": {args: []string{"what-if", "-f", "testdata/candidate.yaml", "--prometheus-url", "prometheus:9090"},
 			wantStatus: ExitUsage},
+		"whatif-prometheus-token-missing": {args: []string{"what-if", "-f", "testdata/candidate.yaml", "--prometheus-url", "https://prometheus.test",
+			"--prometheus-bearer-token-file", "testdata/no-such-token"}, wantStatus: ExitUsage},
+		"whatif-prometheus-token-and-basic-auth": {args: []string{"what-if", "-f", "testdata/candidate.yaml", "--prometheus-url", "https://prometheus.test",
+			"--prometheus-bearer-token-file", "testdata/candidate.yaml", "--prometheus-basic-auth-username", "u"}, wantStatus: ExitUsage},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -119,6 +120,13 @@ func managerOptions(configNS string) options.Options {
 // which performs the startup read) and runs it until the test ends.
 func startManager(t *testing.T, o options.Options, source metricsource.Source) *manager {
 	t.Helper()
+	return startManagerWithClock(t, o, source, nil)
+}
+
+// startManagerWithClock is startManager with the clock the manager's
+// components use (nil: the real one).
+func startManagerWithClock(t *testing.T, o options.Options, source metricsource.Source, clk clock.Clock) *manager {
+	t.Helper()
 	log, rec := logtest.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	// The binary's client limits (--kube-api-qps, --kube-api-burst), so that
@@ -127,7 +135,7 @@ func startManager(t *testing.T, o options.Options, source metricsource.Source) *
 	cfg.QPS, cfg.Burst = float32(o.KubeAPIQPS), o.KubeAPIBurst
 	mgr, err := app.NewManager(ctx, app.Setup{
 		Options: o, RestConfig: cfg, Logger: log, Registry: prometheus.NewRegistry(),
-		MetricsSource: source, SkipNameValidation: true,
+		MetricsSource: source, Clock: clk, SkipNameValidation: true,
 	})
 	if err != nil {
 		cancel()
