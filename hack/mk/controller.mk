@@ -36,6 +36,14 @@ test-integration: controlplane ## Run the controller's envtest suite on the sour
 	cd $(CONTROLLER_MODULE) && KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) \
 		$(GO) test -race -count=1 -tags integration -timeout $(INTEGRATION_TIMEOUT) $(GOTESTFLAGS) ./test/integration/...
 
+# Flags of the scale benchmark, e.g. make bench-scale BENCH_SCALE_ARGS="-fanout=1000 -memory-vas=0 -idle-vas=0".
+BENCH_SCALE_ARGS ?=
+
+.PHONY: bench-scale
+bench-scale: $(ENVTEST_BINARIES) build-controller ## Run the scale benchmark (not in `make test`): fan-out at 200/1000/2000 VAs, memory, idle CPU (docs/performance.md).
+	cd $(CONTROLLER_MODULE) && KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) \
+		$(GO) run ./test/benchscale -controller $(CONTROLLER_BINARY) $(BENCH_SCALE_ARGS)
+
 .PHONY: manifests-rbac
 manifests-rbac: $(CONTROLLER_GEN) ## Generate the manager's ClusterRole and Role (wva-manager-role) from the RBAC markers.
 	cd $(CONTROLLER_MODULE) && $(CONTROLLER_GEN) rbac:roleName=wva-manager-role paths=./... \

@@ -33,6 +33,7 @@ import (
 	"github.com/wva-project/wva/modules/controller/internal/controller"
 	"github.com/wva-project/wva/modules/controller/internal/metricsource"
 	"github.com/wva-project/wva/modules/controller/internal/options"
+	"github.com/wva-project/wva/modules/controller/internal/podcache"
 	"github.com/wva-project/wva/modules/controller/internal/telemetry"
 )
 
@@ -123,6 +124,12 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	if err := controller.SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
 		return nil, err
 	}
+	// Pods are cached per namespace that holds VariantAutoscalings, not
+	// cluster-wide: see package podcache.
+	pods := podcache.New(mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetScheme(), mgr.GetRESTMapper(), slimPod)
+	if err := mgr.Add(pods); err != nil {
+		return nil, fmt.Errorf("adding the pod cache: %w", err)
+	}
 	var actuator actuation.Actuator = &actuation.ScaleSubresource{Client: mgr.GetClient()}
 	if o.Actuation == options.ActuationMetrics {
 		actuator = actuation.MetricsOnly{}
@@ -147,6 +154,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	err = controller.SetupWithManager(mgr, controller.Dependencies{
 		Client:        mgr.GetClient(),
 		APIReader:     mgr.GetAPIReader(),
+		Pods:          pods,
 		Store:         store,
 		Metrics:       source,
 		Actuator:      actuator,
@@ -185,15 +193,15 @@ func Run(ctx context.Context, s Setup) error {
 }
 
 // cacheOptions scopes the cache: ConfigMaps are cached for one namespace and
-// one name only (the RBAC Role allows nothing else), and pods are slimmed to
-// what the reconciler reads.
+// one name only (the RBAC Role allows nothing else). Pods are not in the
+// manager's cache at all: package podcache holds those of the namespaces in
+// use, slimmed by slimPod.
 func cacheOptions(key types.NamespacedName) cache.Options {
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&corev1.ConfigMap{}: {
 			Namespaces: map[string]cache.Config{key.Namespace: {}},
 			Field:      fields.OneTermEqualSelector("metadata.name", key.Name),
 		},
-		&corev1.Pod{}: {Transform: slimPod},
 	}}
 }
 

@@ -49,6 +49,7 @@ func modelKeyOf(va *v1alpha1.VariantAutoscaling) ModelKey {
 type ModelReconciler struct {
 	client      client.Client
 	apiReader   client.Reader
+	pods        PodReader
 	store       *capacity.Store
 	metrics     metricsource.Source
 	actuator    actuation.Actuator
@@ -70,7 +71,7 @@ var _ reconcile.TypedReconciler[ModelKey] = (*ModelReconciler)(nil)
 func NewModelReconciler(d Dependencies) *ModelReconciler {
 	d = d.withDefaults()
 	return &ModelReconciler{
-		client: d.Client, apiReader: d.APIReader, store: d.Store, metrics: d.Metrics, actuator: d.Actuator,
+		client: d.Client, apiReader: d.APIReader, pods: d.Pods, store: d.Store, metrics: d.Metrics, actuator: d.Actuator,
 		recorder: d.Recorder, telemetry: d.Telemetry, clock: d.Clock, interval: d.Interval,
 		window: d.Stabilization, timing: d.Timing, reloader: d.Reloader, scheduler: d.Scheduler,
 		concurrency: d.MaxConcurrentReconciles,
@@ -190,7 +191,7 @@ func (r *ModelReconciler) Reconcile(ctx context.Context, key ModelKey) (reconcil
 	r.forgetLeft(key, st, vas)
 	if len(vas) == 0 {
 		r.states.forget(key)
-		return reconcile.Result{}, nil
+		return reconcile.Result{}, r.forgetNamespaceIfEmpty(ctx, key.Namespace)
 	}
 	now := r.clock.Now()
 	cfg := r.store.Load().ResolveAt(key.ModelID, key.Namespace, now).Config
@@ -283,13 +284,29 @@ func (r *ModelReconciler) actuate(ctx context.Context, st *modelState, obs *obse
 	}
 }
 
+// PodReader lists the pods of one namespace (client.InNamespace is always
+// given) and is told when a namespace holds no VariantAutoscaling any more,
+// so that a cache scoped to the namespaces in use can drop it.
+type PodReader interface {
+	List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error
+	Forget(namespace string)
+}
+
+// clientPods reads pods through a client (its cache, if it has one).
+type clientPods struct{ client.Reader }
+
+func (clientPods) Forget(string) {}
+
 // Dependencies of the controllers.
 type Dependencies struct {
 	Client client.Client
 	// APIReader reads a VariantAutoscaling afresh when a status patch meets a
 	// conflict (manager.GetAPIReader()); nil means Client.
 	APIReader client.Reader
-	Store     *capacity.Store
+	// Pods reads the pods of targets (the binary: podcache.Cache, scoped to
+	// the namespaces that hold VariantAutoscalings); nil means Client.
+	Pods  PodReader
+	Store *capacity.Store
 	// Metrics is the metrics source; nil means none is configured, and the
 	// model controller reports MetricsAvailable=False and never scales.
 	Metrics   metricsource.Source
@@ -319,6 +336,9 @@ func (d Dependencies) withDefaults() Dependencies {
 	}
 	if d.APIReader == nil {
 		d.APIReader = d.Client
+	}
+	if d.Pods == nil {
+		d.Pods = clientPods{d.Client}
 	}
 	d.MaxConcurrentReconciles = max(d.MaxConcurrentReconciles, 1)
 	return d

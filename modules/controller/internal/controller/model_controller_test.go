@@ -554,3 +554,31 @@ func TestConfigChangeQueuesAffectedModelsOnly(t *testing.T) {
 		t.Errorf("queued %v, want the model whose override changed", k)
 	}
 }
+
+// forgettingPods records the namespaces the model controller lets go.
+type forgettingPods struct {
+	clientPods
+	forgotten []string
+}
+
+func (f *forgettingPods) Forget(namespace string) { f.forgotten = append(f.forgotten, namespace) }
+
+func TestNamespaceWithoutVariantsLeavesThePodCache(t *testing.T) {
+	a, b := variant("granite-a", "10", 1, nil), variant("granite-b", "10", 1, nil)
+	b.Spec.ModelID = "other-model"
+	h := newHarness(t, harnessOpts{objects: []client.Object{a, b}})
+	h.scales.set("granite-a", 1)
+	pods := &forgettingPods{clientPods: clientPods{h.client}}
+	h.model.pods = pods
+	ctx := context.Background()
+	if err := h.client.Delete(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	h.pass(ctx)
+	diff(t, "forgotten while another model's variant is left", []string(nil), pods.forgotten)
+	if err := h.client.Delete(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	h.pass(ctx)
+	diff(t, "forgotten once the namespace is empty", []string{ns}, pods.forgotten)
+}

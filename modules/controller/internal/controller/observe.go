@@ -96,7 +96,7 @@ func (r *ModelReconciler) podsOf(ctx context.Context, t *actuation.Target) ([]po
 		return nil, nil
 	}
 	pods := &corev1.PodList{}
-	if err := r.client.List(ctx, pods, client.InNamespace(t.Namespace),
+	if err := r.pods.List(ctx, pods, client.InNamespace(t.Namespace),
 		client.MatchingLabelsSelector{Selector: t.Selector}); err != nil {
 		return nil, fmt.Errorf("listing the pods of %s %s/%s: %w", t.GVK.Kind, t.Namespace, t.Name, err)
 	}
@@ -110,4 +110,17 @@ func (r *ModelReconciler) podsOf(ctx context.Context, t *actuation.Target) ([]po
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out, nil
+}
+
+// forgetNamespaceIfEmpty lets the pod cache drop namespace once no
+// VariantAutoscaling is left in it (read from the cache).
+func (r *ModelReconciler) forgetNamespaceIfEmpty(ctx context.Context, namespace string) error {
+	list := &v1alpha1.VariantAutoscalingList{}
+	if err := r.client.List(ctx, list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
+		return fmt.Errorf("listing the VariantAutoscalings of namespace %s: %w", namespace, err)
+	}
+	if len(list.Items) == 0 {
+		r.pods.Forget(namespace)
+	}
+	return nil
 }

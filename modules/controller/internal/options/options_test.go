@@ -110,7 +110,7 @@ func TestParseDefaults(t *testing.T) {
 		PrometheusTimeout: 5 * time.Second, ReconcileInterval: 30 * time.Second,
 		ScaleDownStabilization: 5 * time.Minute, StartupGracePeriod: 5 * time.Minute, MetricsScrapeInterval: 30 * time.Second,
 		Actuation:               ActuationScale,
-		MaxConcurrentReconciles: 4, KubeAPIQPS: 100, KubeAPIBurst: 200,
+		MaxConcurrentReconciles: 16, KubeAPIQPS: 500, KubeAPIBurst: 2000,
 		ConfigAdmission: ConfigAdmissionWarn, WebhookPort: 9443,
 		WebhookService: "wva-webhook-service", WebhookSecret: "wva-webhook-cert",
 		WebhookConfiguration: "wva-capacity-config-validation",
