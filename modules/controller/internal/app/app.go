@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -89,6 +90,10 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	}
 	key := types.NamespacedName{Namespace: o.ConfigMapNamespace, Name: o.ConfigMapName}
 	webhookCerts := &certs.Manager{}
+	// Reads the ConfigMap through the API while the watches recover from an
+	// error; its handler goes into the cache's options, its reader, Reloader
+	// and logger once the manager exists.
+	resync := config.NewResync(s.Clock)
 	mgr, err := ctrl.NewManager(s.RestConfig, ctrl.Options{
 		Scheme:                        scheme,
 		Logger:                        s.Logger,
@@ -98,7 +103,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 		LeaderElectionID:              LeaderElectionID,
 		LeaderElectionNamespace:       o.ConfigMapNamespace,
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         cacheOptions(key),
+		Cache:                         cacheOptions(key, resync.WatchError),
 		WebhookServer:                 webhookServer(o, webhookCerts),
 		Controller:                    ctrlconfig.Controller{SkipNameValidation: ptr.To(s.SkipNameValidation)},
 	})
@@ -142,6 +147,10 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	}
 	if err := mgr.Add(reloader); err != nil {
 		return nil, fmt.Errorf("adding the ConfigMap watch: %w", err)
+	}
+	resync.Reader, resync.Reloader, resync.Log = mgr.GetAPIReader(), reloader, configLog
+	if err := mgr.Add(resync); err != nil {
+		return nil, fmt.Errorf("adding the ConfigMap resync: %w", err)
 	}
 	// Schedule boundaries requeue what they switch, on the leader.
 	scheduler := &config.Scheduler{Store: store, Reloader: reloader, Clock: s.Clock, Log: configLog}
@@ -195,9 +204,10 @@ func Run(ctx context.Context, s Setup) error {
 // cacheOptions scopes the cache: ConfigMaps are cached for one namespace and
 // one name only (the RBAC Role allows nothing else). Pods are not in the
 // manager's cache at all: package podcache holds those of the namespaces in
-// use, slimmed by slimPod.
-func cacheOptions(key types.NamespacedName) cache.Options {
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+// use, slimmed by slimPod. watchError is told of every failed watch of the
+// manager's informers (Resync).
+func cacheOptions(key types.NamespacedName, watchError toolscache.WatchErrorHandlerWithContext) cache.Options {
+	return cache.Options{DefaultWatchErrorHandler: watchError, ByObject: map[client.Object]cache.ByObject{
 		&corev1.ConfigMap{}: {
 			Namespaces: map[string]cache.Config{key.Namespace: {}},
 			Field:      fields.OneTermEqualSelector("metadata.name", key.Name),

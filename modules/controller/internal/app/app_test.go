@@ -13,7 +13,7 @@ import (
 
 func TestCacheOptionsScopeConfigMaps(t *testing.T) {
 	key := types.NamespacedName{Namespace: "wva-system", Name: "capacity-scaling-config"}
-	opts := cacheOptions(key)
+	opts := cacheOptions(key, nil)
 	for obj, by := range opts.ByObject {
 		if _, ok := obj.(*corev1.ConfigMap); !ok {
 			continue

@@ -54,6 +54,11 @@ type Reloader struct {
 	mu          sync.Mutex
 	ctx         context.Context // of Start: the lifetime of the subscribers' work
 	subscribers []Subscriber
+
+	// applyMu orders the informer's events and Resync's reads; gen counts
+	// the informer's events, so that a read older than one is dropped.
+	applyMu sync.Mutex
+	gen     uint64
 }
 
 var (
@@ -124,6 +129,46 @@ func (r *Reloader) OnChange(obj any) {
 	if !ok || !r.isConfigMap(cm) {
 		return
 	}
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	r.gen++
+	r.apply(cm)
+}
+
+// Generation is the number of informer events handled so far; a read of
+// the ConfigMap started at generation g may be applied with ApplyRead(g, ...).
+func (r *Reloader) Generation() uint64 {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	return r.gen
+}
+
+// ApplyRead applies what a read of the ConfigMap through the API returned
+// (cm, or nil when it does not exist), unless an informer event arrived
+// since the read started at generation gen: that event is at least as new.
+// A version the Store holds already changes nothing. It reports whether the
+// Store changed.
+func (r *Reloader) ApplyRead(gen uint64, cm *corev1.ConfigMap) bool {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	current := r.Store.Load().Version()
+	switch {
+	case r.gen != gen:
+		return false
+	case cm == nil && current == "":
+		return false // no ConfigMap, none held
+	case cm == nil:
+		r.deleted()
+		return true
+	case cm.ResourceVersion == current:
+		return false
+	}
+	r.apply(cm)
+	return true
+}
+
+// apply stores the configuration of cm; applyMu is held.
+func (r *Reloader) apply(cm *corev1.ConfigMap) {
 	start := r.Clock.Now()
 	// The informer's initial list and its periodic resyncs deliver the
 	// version the cache already holds (read at startup): nothing changed.
@@ -152,6 +197,14 @@ func (r *Reloader) OnDelete(obj any) {
 	if !ok || !r.isConfigMap(cm) {
 		return
 	}
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	r.gen++
+	r.deleted()
+}
+
+// deleted stores the built-in defaults; applyMu is held.
+func (r *Reloader) deleted() {
 	start := r.Clock.Now()
 	r.Store.Replace(capacity.Builtin())
 	r.Metrics.ConfigLoaded(telemetry.ResultDeleted, 0, 0)

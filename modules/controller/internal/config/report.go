@@ -31,7 +31,15 @@ const (
 	// MsgBoundary is logged once per instant at which a scheduled window
 	// starts or ends, with the windows and entries it switches and the
 	// number of VariantAutoscalings requeued.
-	MsgBoundary = "Capacity scaling schedule boundary, reconciling the VariantAutoscalings it switches"
+	// MsgResyncApplied: after a watch error, a read of the ConfigMap through
+	// the API found a version the cache did not hold (INFO), before the
+	// watch delivered it; the spec's reload lines precede it.
+	MsgResyncApplied = "Capacity scaling ConfigMap read through the API while the watches recover, cache updated"
+	// MsgResyncStarted and MsgResyncEnded open and close the window of those
+	// reads (DEBUG).
+	MsgResyncStarted = "Watch error: reading the capacity scaling ConfigMap through the API until the watches recover"
+	MsgResyncEnded   = "Capacity scaling ConfigMap reads through the API stopped: no watch error for the window"
+	MsgBoundary      = "Capacity scaling schedule boundary, reconciling the VariantAutoscalings it switches"
 	// MsgBoundaryListFailed: the VariantAutoscalings to requeue at a
 	// boundary could not be listed from the cache.
 	MsgBoundaryListFailed = "Failed to list VariantAutoscaling resources at a capacity scaling schedule boundary"
