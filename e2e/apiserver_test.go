@@ -26,27 +26,27 @@ const (
 	// (kind on 2 cores: 12-23 s, mostly the new process's start).
 	apiServerBackDeadline = 2 * time.Minute
 	// watchResumeDeadline bounds, from the API's return, the resumption of
-	// the controller's watches. An informer's reflector retries a failed
-	// watch after an exponential backoff (client-go: 0.8 s doubling to a
-	// 30 s cap, each delay up to twice that with its jitter, reset only
-	// after 2 min without failures), which the controller cannot configure
-	// (controller-runtime's cache builds the reflectors; client-go does not
-	// expose the option to informers). After an outage of 10-25 s the next
-	// retry can come a minute after the API is back (70 s measured): a
-	// change made then waits for it. Nothing is lost: the retry lists or
-	// watches from the last resourceVersion seen.
+	// the controller's watches, which a VariantAutoscaling created then
+	// waits for. An informer's reflector retries a failed watch after an
+	// exponential backoff (client-go: 0.8 s doubling to a 30 s cap, each
+	// delay up to twice that with its jitter), which the controller cannot
+	// configure: after an outage of 10-25 s the next retry can come a
+	// minute after the API is back (70 s measured). The ConfigMap does not
+	// wait for it: after a watch error the controller reads the ConfigMap
+	// through the API every second for 90 s (config.Resync), so a change
+	// made right after the restart lands within the usual 5 s.
 	watchResumeDeadline = 2 * time.Minute
 )
 
 // Feature 16: the kube-apiserver restarts under a running controller. Its
 // container in the control-plane node is killed (crictl, through the
 // node's engine); the kubelet starts a new one. The controller keeps
-// running (same pod, no container restart) and its watches resume: a
-// ConfigMap change made as soon as the API answers reaches every
-// VariantAutoscaling once they do (within watchResumeDeadline of the API's
-// return, not the usual 5 s: see there), the next change within the usual
-// 5 s, a VariantAutoscaling created then gets its status, and the
-// controller logged nothing fatal.
+// running (same pod, no container restart): a ConfigMap change made as soon
+// as the API answers reaches every VariantAutoscaling within the usual 5 s
+// (read through the API while the watches back off: see
+// watchResumeDeadline), the next change too once they resume, a
+// VariantAutoscaling created then gets its status, and the controller
+// logged nothing fatal.
 //
 // Features run one at a time (no t.Parallel, e2e-framework's Test is
 // serial), so the outage disrupts no other feature; the teardown waits
@@ -145,7 +145,7 @@ func TestAPIServerRestart(t *testing.T) {
 			suite.requireSameController(ctx, t, before)
 			return ctx
 		}).
-		Assess("a ConfigMap change made now reaches every VariantAutoscaling once the watches resume", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		Assess("a ConfigMap change made now reaches every VariantAutoscaling within 5s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			changedAt := time.Now()
 			cm, err := suite.putConfigMap(ctx, map[string]string{"default": entry(
 				"kvCacheThreshold: 0.77",
@@ -158,14 +158,8 @@ func TestAPIServerRestart(t *testing.T) {
 			}
 			t.Logf("ConfigMap updated %s after the API answered again", changedAt.Sub(answered).Round(time.Millisecond))
 			want := applied("0.77", 7, "0.17", 2, v1alpha1.ConfigSourceDefault, cm.ResourceVersion)
-			firstChange = waitSince(ctx, t, "every VariantAutoscaling at the new resourceVersion, status consistent", answered, watchResumeDeadline, fastPoll,
+			firstChange = waitSince(ctx, t, "every VariantAutoscaling at the new resourceVersion, status consistent", changedAt, applyDeadline, fastPoll,
 				f.consistentStatus(vas, want))
-			firstChange -= changedAt.Sub(answered)
-			if firstChange > applyDeadline {
-				// Not a failure: client-go's reflector backoff (above).
-				t.Logf("the change made right after the restart took %s, more than the usual %s: the ConfigMap watch was still backing off",
-					firstChange.Round(time.Millisecond), applyDeadline)
-			}
 			suite.measure("feature 16: ConfigMap update right after the API server's restart -> %d VariantAutoscalings updated", firstChange, len(vas))
 			return ctx
 		}).

@@ -21,8 +21,8 @@ import (
 // Deadlines and settings of the scheduled-thresholds feature.
 const (
 	// windowLead is the least time from the ConfigMap write to the window's
-	// start; the start is the next whole minute after it (windows are
-	// HH:MM), so 20 to 80 s.
+	// start (longer if the stub's settle period needs it); the start is the
+	// next whole minute after it (windows are HH:MM), so 20 to 80 s.
 	windowLead = 20 * time.Second
 	// windowLength keeps the window active through the feature.
 	windowLength = 10 * time.Minute
@@ -33,9 +33,13 @@ const (
 	// analysis under the window's thresholds decides ScaleUp and its target
 	// gets a second replica.
 	boundaryDecisionDeadline = 15 * time.Second
-	// scheduleReconcileInterval is long, so that only the boundary's own
-	// requeue can switch the VariantAutoscalings within the deadlines.
-	scheduleReconcileInterval = 5 * time.Minute
+	// scheduleReconcileInterval is the controller's, as in production. A
+	// new replica's metrics count once it has been Ready for one scrape
+	// plus one reconcile interval (the settle period), so the window starts
+	// after the stub's has passed: the model decides under the entry's own
+	// thresholds first. The boundary's INFO line shows that its timer, not
+	// a periodic pass, switched the VariantAutoscalings.
+	scheduleReconcileInterval = 30 * time.Second
 	scheduleModel             = "e2e/scheduled-model"
 	// scheduleKv leaves a spare KV capacity of 0.30 under kvCacheThreshold
 	// 0.80: enough for kvSpareTrigger 0.10, short of the window's 0.40.
@@ -57,7 +61,7 @@ func windowStart(now time.Time, lead time.Duration) time.Time {
 // Feature 19: a scheduled window of the default entry starts 20-80 s after
 // the ConfigMap is written. At its start every VariantAutoscaling switches
 // to the window's thresholds within 3 s (the controller's boundary timer,
-// not its 5-minute reconcile interval), and a model with real metrics whose
+// which logs the boundary's INFO line), and a model with real metrics whose
 // spare KV capacity meets the entry's kvSpareTrigger but not the window's
 // becomes short of spare capacity: ScaleUp, and its target gets a replica.
 func TestScheduledThresholds(t *testing.T) {
@@ -66,6 +70,7 @@ func TestScheduledThresholds(t *testing.T) {
 		stub       va   // the model with metrics
 		vas        []va // stub and others without metrics
 		start, end time.Time
+		stubReady  time.Time // the stub pod is Ready by then
 		rv         string
 	)
 
@@ -79,6 +84,7 @@ func TestScheduledThresholds(t *testing.T) {
 			f.withoutConfigMap(ctx, t)
 			ns := f.namespace(ctx, t)
 			deployScrapedStub(ctx, t, ns, scheduleModel, scheduleKv)
+			stubReady = time.Now()
 			stub = va{namespace: ns, name: "scheduled", model: scheduleModel, target: stubName, min: 1, max: 2}
 			vas = []va{stub,
 				{namespace: ns, name: "other-a", model: "e2e/other-a"},
@@ -90,7 +96,9 @@ func TestScheduledThresholds(t *testing.T) {
 			return ctx
 		}).
 		WithSetup("a default entry with a peak window starting 20-80 s from now", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			start = windowStart(time.Now().UTC(), windowLead)
+			// After the stub's settle period, with a margin.
+			settled := time.Until(stubReady.Add(scheduleReconcileInterval + promScrapeInterval + 5*time.Second))
+			start = windowStart(time.Now().UTC(), max(windowLead, settled))
 			end = start.Add(windowLength)
 			cm, err := suite.putConfigMap(ctx, map[string]string{"default": entry(
 				"kvCacheThreshold: 0.80",
