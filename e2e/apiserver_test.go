@@ -33,7 +33,7 @@ const (
 	// configure: after an outage of 10-25 s the next retry can come a
 	// minute after the API is back (70 s measured). The ConfigMap does not
 	// wait for it: after a watch error the controller reads the ConfigMap
-	// through the API every second for 90 s (config.Resync), so a change
+	// through the API every second for 90 s (configwatch.Resync), so a change
 	// made right after the restart lands within the usual 5 s.
 	watchResumeDeadline = 2 * time.Minute
 )

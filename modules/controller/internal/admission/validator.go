@@ -13,7 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/wva-project/wva/modules/capacity"
-	"github.com/wva-project/wva/modules/controller/internal/config"
+	"github.com/wva-project/wva/modules/controller/internal/configwatch"
 	"github.com/wva-project/wva/modules/controller/internal/options"
 )
 
@@ -89,7 +89,7 @@ func (v *Validator) applies(req admission.Request) bool {
 func invalidEntries(errs []capacity.EntryError) []string {
 	out := make([]string, 0, len(errs))
 	for _, e := range errs {
-		out = append(out, config.MsgInvalidEntry+" "+reason(e))
+		out = append(out, configwatch.MsgInvalidEntry+" "+reason(e))
 	}
 	return out
 }
@@ -103,13 +103,13 @@ func reason(e capacity.EntryError) string { return "key=" + e.Key + " error=" + 
 func caveats(cm *corev1.ConfigMap, snap *capacity.Snapshot) []string {
 	var out []string
 	for _, w := range snap.Warnings() {
-		out = append(out, config.MsgEntryWarning+" key="+w.Key+" warning="+w.Message)
+		out = append(out, configwatch.MsgEntryWarning+" key="+w.Key+" warning="+w.Message)
 	}
 	if !snap.HasDefault() {
 		if _, present := cm.Data[capacity.DefaultKey]; present {
-			out = append(out, config.MsgInvalidDefault)
+			out = append(out, configwatch.MsgInvalidDefault)
 		} else {
-			out = append(out, config.MsgNoDefault)
+			out = append(out, configwatch.MsgNoDefault)
 		}
 	}
 	if keys := capacity.IgnoredBinaryDataKeys(cm.BinaryData); len(keys) > 0 {

@@ -30,7 +30,7 @@ import (
 	"github.com/wva-project/wva/modules/capacity"
 	"github.com/wva-project/wva/modules/controller/internal/actuation"
 	"github.com/wva-project/wva/modules/controller/internal/admission/certs"
-	"github.com/wva-project/wva/modules/controller/internal/config"
+	"github.com/wva-project/wva/modules/controller/internal/configwatch"
 	"github.com/wva-project/wva/modules/controller/internal/controller"
 	"github.com/wva-project/wva/modules/controller/internal/metricsource"
 	"github.com/wva-project/wva/modules/controller/internal/options"
@@ -93,7 +93,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	// Reads the ConfigMap through the API while the watches recover from an
 	// error; its handler goes into the cache's options, its reader, Reloader
 	// and logger once the manager exists.
-	resync := config.NewResync(s.Clock)
+	resync := configwatch.NewResync(s.Clock)
 	mgr, err := ctrl.NewManager(s.RestConfig, ctrl.Options{
 		Scheme:                        scheme,
 		Logger:                        s.Logger,
@@ -119,7 +119,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 		return nil, err
 	}
 	store := capacity.NewStore(nil)
-	loader := &config.Loader{Reader: mgr.GetAPIReader(), Key: key, Store: store, Metrics: tel}
+	loader := &configwatch.Loader{Reader: mgr.GetAPIReader(), Key: key, Store: store, Metrics: tel}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("adding health check: %w", err)
 	}
@@ -142,7 +142,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	configLog := mgr.GetLogger().WithName("capacity-config")
 	// The ConfigMap watch runs on every replica, leader or not, so that a
 	// standby's Store is current when it takes over.
-	reloader := &config.Reloader{
+	reloader := &configwatch.Reloader{
 		Key: key, Store: store, Informers: mgr.GetCache(), Metrics: tel, Clock: s.Clock, Log: configLog,
 	}
 	if err := mgr.Add(reloader); err != nil {
@@ -153,7 +153,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("adding the ConfigMap resync: %w", err)
 	}
 	// Schedule boundaries requeue what they switch, on the leader.
-	scheduler := &config.Scheduler{Store: store, Reloader: reloader, Clock: s.Clock, Log: configLog}
+	scheduler := &configwatch.Scheduler{Store: store, Reloader: reloader, Clock: s.Clock, Log: configLog}
 	if err := mgr.Add(scheduler); err != nil {
 		return nil, fmt.Errorf("adding the schedule boundary timer: %w", err)
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/capacity"
 	"github.com/wva-project/wva/modules/controller/internal/actuation"
-	"github.com/wva-project/wva/modules/controller/internal/config"
+	"github.com/wva-project/wva/modules/controller/internal/configwatch"
 	"github.com/wva-project/wva/modules/controller/internal/metricsource"
 	"github.com/wva-project/wva/modules/controller/internal/telemetry"
 )
@@ -59,8 +59,8 @@ type ModelReconciler struct {
 	interval    time.Duration
 	window      time.Duration
 	timing      Timing
-	reloader    *config.Reloader
-	scheduler   *config.Scheduler
+	reloader    *configwatch.Reloader
+	scheduler   *configwatch.Scheduler
 	concurrency int
 	states      states
 }
@@ -98,10 +98,10 @@ func (r *ModelReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}).
 		WatchesRawSource(source.TypedKind(mgr.GetCache(), &v1alpha1.VariantAutoscaling{}, variantToModel()))
 	if r.reloader != nil {
-		b = b.WatchesRawSource(config.Source(r.reloader, r.enqueueAllModels))
+		b = b.WatchesRawSource(configwatch.Source(r.reloader, r.enqueueAllModels))
 	}
 	if r.scheduler != nil {
-		b = b.WatchesRawSource(config.BoundarySource(r.scheduler, r.enqueueSwitchedModels))
+		b = b.WatchesRawSource(configwatch.BoundarySource(r.scheduler, r.enqueueSwitchedModels))
 	}
 	return b.Complete(r)
 }
@@ -135,7 +135,7 @@ func variantToModel() handler.TypedEventHandler[*v1alpha1.VariantAutoscaling, Mo
 func (r *ModelReconciler) enqueueAllModels(ctx context.Context, q workqueue.TypedRateLimitingInterface[ModelKey]) int {
 	list := &v1alpha1.VariantAutoscalingList{}
 	if err := r.client.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, config.MsgListFailed)
+		ctrl.LoggerFrom(ctx).Error(err, configwatch.MsgListFailed)
 		return 0
 	}
 	snap, now := r.store.Load(), r.clock.Now()
@@ -156,10 +156,10 @@ func (r *ModelReconciler) enqueueAllModels(ctx context.Context, q workqueue.Type
 // enqueueSwitchedModels queues, at a schedule boundary, every model whose
 // configuration the boundary switches, and returns how many
 // VariantAutoscalings the models cover.
-func (r *ModelReconciler) enqueueSwitchedModels(ctx context.Context, b *config.Boundary, q workqueue.TypedRateLimitingInterface[ModelKey]) int {
+func (r *ModelReconciler) enqueueSwitchedModels(ctx context.Context, b *configwatch.Boundary, q workqueue.TypedRateLimitingInterface[ModelKey]) int {
 	list := &v1alpha1.VariantAutoscalingList{}
 	if err := r.client.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, config.MsgBoundaryListFailed)
+		ctrl.LoggerFrom(ctx).Error(err, configwatch.MsgBoundaryListFailed)
 		return 0
 	}
 	switched := map[ModelKey]bool{}
@@ -321,10 +321,10 @@ type Dependencies struct {
 	// Timing tells replicas that serve load from those in flight.
 	Timing Timing
 	// Reloader is the ConfigMap watch; both controllers subscribe to it.
-	Reloader *config.Reloader
+	Reloader *configwatch.Reloader
 	// Scheduler fires at schedule boundaries; both controllers subscribe
 	// to it. Nil: boundaries are seen at the next reconcile only.
-	Scheduler *config.Scheduler
+	Scheduler *configwatch.Scheduler
 	// MaxConcurrentReconciles bounds parallel reconciles of each controller
 	// (default 1).
 	MaxConcurrentReconciles int

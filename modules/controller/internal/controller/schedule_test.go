@@ -13,7 +13,7 @@ import (
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/capacity"
-	"github.com/wva-project/wva/modules/controller/internal/config"
+	"github.com/wva-project/wva/modules/controller/internal/configwatch"
 )
 
 // lunchConfig has a default entry whose window "lunch" runs from 12:30 to
@@ -108,7 +108,7 @@ func TestBoundaryQueuesSwitchedObjectsOnly(t *testing.T) {
 			defer vaQueue.ShutDown()
 			modelQueue := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[ModelKey]())
 			defer modelQueue.ShutDown()
-			b := config.NewBoundary(h.store.Load(), tc.at)
+			b := configwatch.NewBoundary(h.store.Load(), tc.at)
 
 			diff(t, "VariantAutoscalings switched", len(tc.wantVAs), h.va.enqueueSwitched(ctx, b, vaQueue))
 			diff(t, "VariantAutoscalings covered by the models", len(tc.wantVAs), h.model.enqueueSwitchedModels(ctx, b, modelQueue))

@@ -16,7 +16,7 @@ import (
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/capacity"
-	"github.com/wva-project/wva/modules/controller/internal/config"
+	"github.com/wva-project/wva/modules/controller/internal/configwatch"
 )
 
 // VariantAutoscalingReconciler writes the configuration a VariantAutoscaling
@@ -29,8 +29,8 @@ type VariantAutoscalingReconciler struct {
 	apiReader   client.Reader
 	store       *capacity.Store
 	clock       clock.PassiveClock
-	reloader    *config.Reloader
-	scheduler   *config.Scheduler
+	reloader    *configwatch.Reloader
+	scheduler   *configwatch.Scheduler
 	concurrency int
 }
 
@@ -56,10 +56,10 @@ func (r *VariantAutoscalingReconciler) SetupWithManager(mgr ctrl.Manager) error 
 		Named("variantautoscaling").
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.concurrency})
 	if r.reloader != nil {
-		b = b.WatchesRawSource(config.Source(r.reloader, r.enqueueAll))
+		b = b.WatchesRawSource(configwatch.Source(r.reloader, r.enqueueAll))
 	}
 	if r.scheduler != nil {
-		b = b.WatchesRawSource(config.BoundarySource(r.scheduler, r.enqueueSwitched))
+		b = b.WatchesRawSource(configwatch.BoundarySource(r.scheduler, r.enqueueSwitched))
 	}
 	return b.Complete(r)
 }
@@ -69,7 +69,7 @@ func (r *VariantAutoscalingReconciler) enqueueAll(ctx context.Context, q workque
 	list := &v1alpha1.VariantAutoscalingList{}
 	// Only the keys are read: no need to deep-copy every object in the cache.
 	if err := r.client.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, config.MsgListFailed)
+		ctrl.LoggerFrom(ctx).Error(err, configwatch.MsgListFailed)
 		return 0
 	}
 	for i := range list.Items {
@@ -80,10 +80,10 @@ func (r *VariantAutoscalingReconciler) enqueueAll(ctx context.Context, q workque
 
 // enqueueSwitched queues, at a schedule boundary, every VariantAutoscaling
 // whose configuration the boundary switches, and returns how many.
-func (r *VariantAutoscalingReconciler) enqueueSwitched(ctx context.Context, b *config.Boundary, q workqueue.TypedRateLimitingInterface[reconcile.Request]) int {
+func (r *VariantAutoscalingReconciler) enqueueSwitched(ctx context.Context, b *configwatch.Boundary, q workqueue.TypedRateLimitingInterface[reconcile.Request]) int {
 	list := &v1alpha1.VariantAutoscalingList{}
 	if err := r.client.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, config.MsgBoundaryListFailed)
+		ctrl.LoggerFrom(ctx).Error(err, configwatch.MsgBoundaryListFailed)
 		return 0
 	}
 	count := 0
@@ -127,7 +127,7 @@ func (r *VariantAutoscalingReconciler) Reconcile(ctx context.Context, req ctrl.R
 	if key, ok := res.Source.Entry().OverrideKey(); ok {
 		// The spec's namespace field comes from controller-runtime's
 		// request logger, which carries the request's namespace and name.
-		ctrl.LoggerFrom(ctx).V(1).Info(config.MsgAppliedOverride, "key", key, "modelID", va.Spec.ModelID, "config", res.Config)
+		ctrl.LoggerFrom(ctx).V(1).Info(configwatch.MsgAppliedOverride, "key", key, "modelID", va.Spec.ModelID, "config", res.Config)
 	}
 	applied, cond := appliedConfig(res, snap.Version()), configCondition(res, snap.Version())
 	err := patchStatus(ctx, r.client, r.apiReader, va, func(va *v1alpha1.VariantAutoscaling) {

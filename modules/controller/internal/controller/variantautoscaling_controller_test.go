@@ -10,7 +10,7 @@ import (
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/capacity"
-	"github.com/wva-project/wva/modules/controller/internal/config"
+	"github.com/wva-project/wva/modules/controller/internal/configwatch"
 	"github.com/wva-project/wva/modules/controller/internal/logging/logtest"
 )
 
@@ -70,9 +70,9 @@ func TestConfigStatusOverrideAndDebugLine(t *testing.T) {
 		Inherited: "queueLengthThreshold=builtin,queueSpareTrigger=builtin",
 	}, va.Status.AppliedConfig)
 	diff(t, "ConfigResolved", "True/ConfigMapOverride", conditions(va)["ConfigResolved"])
-	lines := rec.Messages(config.MsgAppliedOverride)
+	lines := rec.Messages(configwatch.MsgAppliedOverride)
 	if len(lines) != 1 {
-		t.Fatalf("got %d %q lines, want 1", len(lines), config.MsgAppliedOverride)
+		t.Fatalf("got %d %q lines, want 1", len(lines), configwatch.MsgAppliedOverride)
 	}
 	diff(t, "level", "debug", lines[0].Level)
 	for k, want := range map[string]any{"key": "granite-prod", "modelID": model, "namespace": ns} {
@@ -83,12 +83,12 @@ func TestConfigStatusOverrideAndDebugLine(t *testing.T) {
 	}
 	// The spec's namespace field appears once: the request logger's.
 	seen := map[string]int{}
-	for _, k := range rec.Keys(config.MsgAppliedOverride)[0] {
+	for _, k := range rec.Keys(configwatch.MsgAppliedOverride)[0] {
 		seen[k]++
 	}
 	for k, n := range seen {
 		if n > 1 {
-			t.Errorf("debug line carries %q %d times: %v", k, n, rec.Keys(config.MsgAppliedOverride)[0])
+			t.Errorf("debug line carries %q %d times: %v", k, n, rec.Keys(configwatch.MsgAppliedOverride)[0])
 		}
 	}
 }

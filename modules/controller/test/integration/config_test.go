@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
-	"github.com/wva-project/wva/modules/controller/internal/config"
+	"github.com/wva-project/wva/modules/controller/internal/configwatch"
 	"github.com/wva-project/wva/modules/controller/internal/logging/logtest"
 	"github.com/wva-project/wva/modules/controller/internal/options"
 )
@@ -59,7 +59,7 @@ func TestStartupWithoutConfigMap(t *testing.T) {
 	o.HealthProbeBindAddress = freePort(t)
 	m := startManager(t, o, nil)
 
-	if msg := hasLine(m.logs, "warn", config.MsgNotFound, map[string]any{
+	if msg := hasLine(m.logs, "warn", configwatch.MsgNotFound, map[string]any{
 		"configmap": options.DefaultConfigMapName, "namespace": cfgNS,
 	})(); msg != "" {
 		t.Error(msg)
@@ -103,7 +103,7 @@ func TestHotReload(t *testing.T) {
 	}
 	m := startManager(t, managerOptions(cfgNS), nil)
 
-	if msg := hasLine(m.logs, "info", config.MsgLoaded, map[string]any{
+	if msg := hasLine(m.logs, "info", configwatch.MsgLoaded, map[string]any{
 		"configmap": options.DefaultConfigMapName, "namespace": cfgNS, "entries": int64(1), "has_default": true,
 	})(); msg != "" {
 		t.Error(msg)
@@ -126,10 +126,10 @@ func TestHotReload(t *testing.T) {
 			t.Errorf("kvCacheThreshold = %q, want 0.90", got)
 		}
 		for _, check := range []func() string{
-			hasLine(m.logs, "info", config.MsgChanged, map[string]any{"resourceVersion": cm.ResourceVersion}),
-			hasLine(m.logs, "info", config.MsgCacheUpdated, map[string]any{"entries": int64(1), "has_default": true}),
+			hasLine(m.logs, "info", configwatch.MsgChanged, map[string]any{"resourceVersion": cm.ResourceVersion}),
+			hasLine(m.logs, "info", configwatch.MsgCacheUpdated, map[string]any{"entries": int64(1), "has_default": true}),
 			// Every VariantAutoscaling in the cluster, earlier tests' included.
-			hasLine(m.logs, "info", config.MsgTriggerAll, map[string]any{"count": int64(countVAs(t))}),
+			hasLine(m.logs, "info", configwatch.MsgTriggerAll, map[string]any{"count": int64(countVAs(t))}),
 		} {
 			if msg := check(); msg != "" {
 				t.Error(msg)
@@ -149,7 +149,7 @@ func TestHotReload(t *testing.T) {
 		if got := getVA(t, prod, "granite").Status.AppliedConfig.KvCacheThreshold; got != "0.95" {
 			t.Errorf("overridden kvCacheThreshold = %q, want 0.95", got)
 		}
-		if msg := hasLine(m.logs, "warn", config.MsgInvalidEntry, map[string]any{
+		if msg := hasLine(m.logs, "warn", configwatch.MsgInvalidEntry, map[string]any{
 			"key": "broken", "error": "kvCacheThreshold must be between 0 and 1, got 1.50",
 		})(); msg != "" {
 			t.Error(msg)
@@ -163,7 +163,7 @@ func TestHotReload(t *testing.T) {
 		for _, v := range vas {
 			eventually(t, reloadDeadline, "builtin after delete", appliedIs(t, v.ns, v.name, "builtin", ""))
 		}
-		if msg := hasLine(m.logs, "warn", config.MsgDeleted, map[string]any{"namespace": cfgNS})(); msg != "" {
+		if msg := hasLine(m.logs, "warn", configwatch.MsgDeleted, map[string]any{"namespace": cfgNS})(); msg != "" {
 			t.Error(msg)
 		}
 	})
@@ -228,8 +228,8 @@ func TestCacheHoldsOnlyTheConfigMap(t *testing.T) {
 		t.Fatalf("updating ConfigMap: %v", err)
 	}
 	eventually(t, reloadDeadline, "reload of the watched ConfigMap",
-		hasLine(m.logs, "info", config.MsgChanged, map[string]any{"resourceVersion": cm.ResourceVersion}))
-	if n := len(m.logs.Messages(config.MsgChanged)); n != 1 {
+		hasLine(m.logs, "info", configwatch.MsgChanged, map[string]any{"resourceVersion": cm.ResourceVersion}))
+	if n := len(m.logs.Messages(configwatch.MsgChanged)); n != 1 {
 		t.Errorf("got %d reload lines, want 1 (only the watched ConfigMap)", n)
 	}
 }

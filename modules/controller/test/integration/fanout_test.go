@@ -10,7 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/wva-project/wva/modules/controller/internal/config"
+	"github.com/wva-project/wva/modules/controller/internal/configwatch"
 )
 
 // TestReloadFanOut measures how long one ConfigMap update takes to reach
@@ -32,7 +32,7 @@ func TestReloadFanOut(t *testing.T) {
 
 	took := updateAndWaitAll(t, cm, ns, count)
 	t.Logf("ConfigMap update reached %d VariantAutoscalings in %s", count, took.Round(time.Millisecond))
-	if msg := hasLine(m.logs, "info", config.MsgTriggerAll, map[string]any{"count": int64(countVAs(t))})(); msg != "" {
+	if msg := hasLine(m.logs, "info", configwatch.MsgTriggerAll, map[string]any{"count": int64(countVAs(t))})(); msg != "" {
 		t.Error(msg)
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 	clocktesting "k8s.io/utils/clock/testing"
 
-	"github.com/wva-project/wva/modules/controller/internal/config"
+	"github.com/wva-project/wva/modules/controller/internal/configwatch"
 )
 
 // scheduleDeadline bounds how long a boundary takes to reach the statuses of
@@ -78,19 +78,19 @@ func TestScheduleBoundaryReachesEveryStatus(t *testing.T) {
 		})
 		clk.SetTime(s.to)
 		waitAll(t, ns, count, s.want, s.name)
-		eventually(t, scheduleDeadline, "boundary log line "+s.name, hasLine(m.logs, "info", config.MsgBoundary, map[string]any{
+		eventually(t, scheduleDeadline, "boundary log line "+s.name, hasLine(m.logs, "info", configwatch.MsgBoundary, map[string]any{
 			"boundary": s.boundary.Format(time.RFC3339),
 			"windows":  []any{"default#surge"},
 			"entries":  []any{"default"},
 			"count":    int64(countVAs(t)),
 		}))
 	}
-	if n := len(m.logs.Messages(config.MsgBoundary)); n != len(steps) {
-		t.Errorf("%d %q lines, want one per boundary (%d)", n, config.MsgBoundary, len(steps))
+	if n := len(m.logs.Messages(configwatch.MsgBoundary)); n != len(steps) {
+		t.Errorf("%d %q lines, want one per boundary (%d)", n, configwatch.MsgBoundary, len(steps))
 	}
 	// The ConfigMap never changed: the boundaries alone did this.
-	if n := len(m.logs.Messages(config.MsgTriggerAll)); n != 0 {
-		t.Errorf("%d %q lines, want 0", n, config.MsgTriggerAll)
+	if n := len(m.logs.Messages(configwatch.MsgTriggerAll)); n != 0 {
+		t.Errorf("%d %q lines, want 0", n, configwatch.MsgTriggerAll)
 	}
 }
 

@@ -1,4 +1,4 @@
-package config
+package configwatch
 
 import (
 	"github.com/go-logr/logr"

@@ -1,8 +1,0 @@
-// Package config keeps the controller's in-memory capacity scaling
-// configuration in step with the capacity-scaling-config ConfigMap: one
-// uncached read at startup (Loader), then the object delivered by each watch
-// event (ReloadHandler), parsed into an immutable capacity.Snapshot and
-// swapped into a capacity.Store. Reconcilers read the Store only, so they make
-// no API call for configuration. Log messages and keys are the ones the
-// capacity-scaling spec documents.
-package config
