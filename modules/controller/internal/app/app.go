@@ -91,10 +91,13 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	key := types.NamespacedName{Namespace: o.ConfigMapNamespace, Name: o.ConfigMapName}
 	webhookCerts := &certs.Manager{}
 	// Reads the ConfigMap through the API while the watches recover from an
-	// error; its handler goes into the cache's options, its reader, Reloader
-	// and logger once the manager exists.
+	// error; its handler goes into the cache's options and its observer
+	// around every request the manager makes, its reader, Reloader and
+	// logger once the manager exists.
 	resync := configwatch.NewResync(s.Clock)
-	mgr, err := ctrl.NewManager(s.RestConfig, ctrl.Options{
+	restConfig := rest.CopyConfig(s.RestConfig)
+	restConfig.Wrap(resync.Observe)
+	mgr, err := ctrl.NewManager(restConfig, ctrl.Options{
 		Scheme:                        scheme,
 		Logger:                        s.Logger,
 		Metrics:                       metricsOptions(o),

@@ -2,6 +2,7 @@ package configwatch
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -28,7 +29,8 @@ const (
 // reflectors then wait before they list and watch again, doubling the wait
 // up to 30 s, with jitter up to 60 s, and a ConfigMap change made meanwhile
 // would wait for them. Every watch error (WatchErrorHandler, the manager's
-// cache reports them) opens a window of Window; inside it Resync reads the
+// cache reports them) and every request that fails to reach the API server
+// (Observe, on the manager's transport) opens a window of Window; inside it Resync reads the
 // ConfigMap through the API every Interval (one GET of one object) and
 // applies a version the Store does not hold, as the watch would have. When
 // the watches are healthy it reads nothing: the reconcile path still makes
@@ -62,6 +64,37 @@ func (s *Resync) WatchError(ctx context.Context, r *toolscache.Reflector, err er
 	toolscache.DefaultWatchErrorHandler(ctx, r, err)
 	s.watchFailed()
 }
+
+// Observe wraps the manager's transport (rest.Config.Wrap): a request that
+// does not reach the API server (connection refused or reset, a dial
+// timeout) or that it turns away with 429 opens the window as a watch error
+// does. client-go's reflectors retry a refused or throttled watch after
+// their backoff without telling WatchErrorHandler, which is exactly what an
+// API server restart looks like from here; the transport sees it. Requests
+// whose own context ended (the manager stopping, a watch closed on purpose)
+// are not failures.
+func (s *Resync) Observe(rt http.RoundTripper) http.RoundTripper {
+	return &observed{next: rt, resync: s}
+}
+
+type observed struct {
+	next   http.RoundTripper
+	resync *Resync
+}
+
+func (o *observed) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := o.next.RoundTrip(req)
+	switch {
+	case req.Context().Err() != nil:
+	case err != nil, resp.StatusCode == http.StatusTooManyRequests:
+		o.resync.watchFailed()
+	}
+	return resp, err
+}
+
+// WrappedRoundTripper lets client-go reach the transport underneath
+// (k8s.io/apimachinery/pkg/util/net.RoundTripperWrapper).
+func (o *observed) WrappedRoundTripper() http.RoundTripper { return o.next }
 
 // watchFailed opens (or extends) the window.
 func (s *Resync) watchFailed() {

@@ -2,14 +2,19 @@ package configwatch
 
 import (
 	"context"
+	"errors"
+	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/utils/clock"
 	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -156,5 +161,68 @@ func TestApplyReadLosesToANewerEvent(t *testing.T) {
 	}
 	if !f.r.ApplyRead(f.r.Generation(), configMap("4", nil)) {
 		t.Error("ApplyRead dropped a read no event overtook")
+	}
+}
+
+// roundTripperFunc is an http.RoundTripper.
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestObserveOpensTheWindow: a request that does not reach the API server,
+// or that it throttles, opens the window (a refused watch never reaches
+// WatchErrorHandler); answers, the API's own errors and requests whose
+// context ended do not.
+func TestObserveOpensTheWindow(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	tests := []struct {
+		name     string
+		status   int
+		err      error
+		canceled bool
+		want     bool
+	}{
+		{name: "connection refused", err: refused, want: true},
+		{name: "connection reset", err: &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, want: true},
+		{name: "throttled", status: http.StatusTooManyRequests, want: true},
+		{name: "answered", status: http.StatusOK},
+		{name: "not found", status: http.StatusNotFound},
+		{name: "internal error", status: http.StatusInternalServerError},
+		{name: "context canceled", err: context.Canceled, canceled: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewResync(clocktesting.NewFakeClock(time.Unix(1_700_000_000, 0)))
+			rt := s.Observe(roundTripperFunc(func(*http.Request) (*http.Response, error) {
+				if tt.err != nil {
+					return nil, tt.err
+				}
+				return &http.Response{StatusCode: tt.status, Body: http.NoBody}, nil
+			}))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.canceled {
+				cancel()
+			}
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://10.96.0.1/api/v1/namespaces/wva/configmaps?watch=true", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := rt.RoundTrip(req)
+			if !errors.Is(err, tt.err) {
+				t.Errorf("RoundTrip error = %v, want the transport's %v", err, tt.err)
+			}
+			if resp != nil {
+				_ = resp.Body.Close()
+			}
+			if got := len(s.errs) == 1; got != tt.want {
+				t.Errorf("window opened = %t, want %t", got, tt.want)
+			}
+		})
+	}
+	s := NewResync(clock.RealClock{})
+	base := roundTripperFunc(func(*http.Request) (*http.Response, error) { return nil, nil })
+	if w, ok := s.Observe(base).(interface{ WrappedRoundTripper() http.RoundTripper }); !ok || w.WrappedRoundTripper() == nil {
+		t.Error("the observer does not expose the transport it wraps")
 	}
 }
