@@ -138,6 +138,9 @@ func TestRBACGrantsWhatTheControllerNeeds(t *testing.T) {
 	add(manager, "llmd.ai", "variantautoscalings/status", "", "get", "update", "patch")
 	add(manager, "apps", "deployments/scale", "", "get", "update")
 	add(manager, "apps", "statefulsets/scale", "", "get", "update")
+	// The workload cache of the namespaces in use (package workloadcache).
+	add(manager, "apps", "deployments", "", "get", "list", "watch")
+	add(manager, "apps", "statefulsets", "", "get", "list", "watch")
 	add(manager, "", "pods", "", "get", "list", "watch")
 	// The event recorder writes through events.k8s.io only.
 	add(manager, "events.k8s.io", "events", "", "create", "patch")

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
@@ -94,7 +95,7 @@ func TestResolve(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			target, err := Resolve(context.Background(), scaleClient(tc.scale, tc.getErr, nil), "ns", tc.ref)
+			target, err := Resolve(context.Background(), scaleClient(tc.scale, tc.getErr, nil), nil, "ns", tc.ref)
 			switch {
 			case tc.getErr != nil && tc.wantErr == nil:
 				if !errors.Is(err, tc.getErr) || errors.Is(err, ErrTargetNotFound) || errors.Is(err, ErrTargetNotScalable) {
@@ -130,7 +131,7 @@ func TestScaleSubresourceApply(t *testing.T) {
 	var updates []int32
 	scale := scaleOf("app=granite")
 	c := scaleClient(scale, nil, &updates)
-	target, err := Resolve(context.Background(), c, "ns", deploymentRef)
+	target, err := Resolve(context.Background(), c, nil, "ns", deploymentRef)
 	if err != nil {
 		t.Fatalf("Resolve: %v", err)
 	}
@@ -148,7 +149,7 @@ func TestScaleSubresourceApply(t *testing.T) {
 		t.Errorf("updates: -want +got:\n%s", diff)
 	}
 	scale.ResourceVersion = "5" // someone else changed the target
-	stale, _ := Resolve(context.Background(), scaleClient(scaleOf("app=granite"), nil, &updates), "ns", deploymentRef)
+	stale, _ := Resolve(context.Background(), scaleClient(scaleOf("app=granite"), nil, &updates), nil, "ns", deploymentRef)
 	stale.Scale.ResourceVersion = "3"
 	if _, err := a.Apply(context.Background(), stale, 2); !apierrors.IsConflict(err) {
 		t.Errorf("Apply with a stale resourceVersion: error = %v, want Conflict", err)
@@ -157,5 +158,120 @@ func TestScaleSubresourceApply(t *testing.T) {
 	changed, err = MetricsOnly{}.Apply(context.Background(), target, 9)
 	if err != nil || changed {
 		t.Errorf("MetricsOnly.Apply = (%t, %v), want (false, nil)", changed, err)
+	}
+}
+
+// countingScales counts the /scale GETs of c.
+func countingScales(scale *autoscalingv1.Scale, gets *int) client.Client {
+	return fake.NewClientBuilder().WithScheme(clientgoscheme.Scheme).WithInterceptorFuncs(interceptor.Funcs{
+		SubResourceGet: func(_ context.Context, _ client.Client, _ string, _, out client.Object, _ ...client.SubResourceGetOption) error {
+			*gets++
+			return toUnstructured(scale, out.(*unstructured.Unstructured))
+		},
+	}).Build()
+}
+
+// TestResolveFromTheWorkloadCache: Deployments and StatefulSets the cache
+// holds are resolved without an API read; any other kind, or a target the
+// cache does not hold, is read through /scale; a failing cache is an error
+// of its own, not a missing target.
+func TestResolveFromTheWorkloadCache(t *testing.T) {
+	selector := &metav1.LabelSelector{MatchLabels: map[string]string{"app": "granite"}}
+	meta := metav1.ObjectMeta{Namespace: "ns", Name: "granite", UID: "u1", ResourceVersion: "17"}
+	deployment := &appsv1.Deployment{ObjectMeta: meta,
+		Spec:   appsv1.DeploymentSpec{Replicas: ptr.To(int32(4)), Selector: selector},
+		Status: appsv1.DeploymentStatus{Replicas: 3}}
+	statefulSet := &appsv1.StatefulSet{ObjectMeta: meta,
+		Spec:   appsv1.StatefulSetSpec{Replicas: ptr.To(int32(2)), Selector: selector},
+		Status: appsv1.StatefulSetStatus{Replicas: 2}}
+	defaulted := &appsv1.Deployment{ObjectMeta: meta, Spec: appsv1.DeploymentSpec{Selector: selector}}
+	served := scaleOf("app=granite") // what /scale answers: 3 replicas, resourceVersion 4
+	lws := v1alpha1.ScaleTargetRef{APIVersion: "leaderworkerset.x-k8s.io/v1", Kind: "LeaderWorkerSet", Name: "granite"}
+	sts := v1alpha1.ScaleTargetRef{APIVersion: "apps/v1", Kind: "StatefulSet", Name: "granite"}
+	cacheDown := errors.New("cache of namespace ns did not sync")
+
+	cases := map[string]struct {
+		ref          v1alpha1.ScaleTargetRef
+		cached       []client.Object
+		cacheErr     error
+		wantGets     int
+		wantReplicas int32
+		wantRV       string
+		wantErr      error
+	}{
+		"Deployment in the cache":  {ref: deploymentRef, cached: []client.Object{deployment}, wantReplicas: 4, wantRV: "17"},
+		"StatefulSet in the cache": {ref: sts, cached: []client.Object{statefulSet}, wantReplicas: 2, wantRV: "17"},
+		"replicas unset: 1":        {ref: deploymentRef, cached: []client.Object{defaulted}, wantReplicas: 1, wantRV: "17"},
+		"not in the cache (yet)":   {ref: deploymentRef, wantGets: 1, wantReplicas: 3, wantRV: "4"},
+		"another kind":             {ref: lws, cached: []client.Object{deployment}, wantGets: 1, wantReplicas: 3, wantRV: "4"},
+		"the cache fails":          {ref: deploymentRef, cacheErr: cacheDown, wantErr: cacheDown},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			gets := 0
+			workloads := fake.NewClientBuilder().WithScheme(clientgoscheme.Scheme).WithObjects(tc.cached...).
+				WithInterceptorFuncs(interceptor.Funcs{Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+					if tc.cacheErr != nil {
+						return tc.cacheErr
+					}
+					return c.Get(ctx, key, obj, opts...)
+				}}).Build()
+			target, err := Resolve(context.Background(), countingScales(served, &gets), workloads, "ns", tc.ref)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) || errors.Is(err, ErrTargetNotFound) || errors.Is(err, ErrTargetNotScalable) {
+					t.Errorf("error = %v, want the cache's error unclassified", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Resolve: %v", err)
+			}
+			got := struct {
+				Gets     int
+				Replicas int32
+				RV       string
+				Selector string
+			}{gets, target.Replicas(), target.Scale.ResourceVersion, target.Selector.String()}
+			want := struct {
+				Gets     int
+				Replicas int32
+				RV       string
+				Selector string
+			}{tc.wantGets, tc.wantReplicas, tc.wantRV, "app=granite"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("-want +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestScaleOf(t *testing.T) {
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "granite", UID: "u1", ResourceVersion: "17"},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To(int32(4)), Selector: &metav1.LabelSelector{
+			MatchLabels:      map[string]string{"app": "granite"},
+			MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "tier", Operator: metav1.LabelSelectorOpIn, Values: []string{"gpu"}}},
+		}},
+		Status: appsv1.DeploymentStatus{Replicas: 3},
+	}
+	got, err := ScaleOf(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &autoscalingv1.Scale{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "granite", UID: "u1", ResourceVersion: "17"},
+		Spec:       autoscalingv1.ScaleSpec{Replicas: 4},
+		Status:     autoscalingv1.ScaleStatus{Replicas: 3, Selector: "app=granite,tier in (gpu)"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ScaleOf: -want +got:\n%s", diff)
+	}
+	if _, err := ScaleOf(&appsv1.DaemonSet{}); !errors.Is(err, ErrTargetNotScalable) {
+		t.Errorf("ScaleOf(DaemonSet) error = %v, want ErrTargetNotScalable", err)
+	}
+	bad := d.DeepCopy()
+	bad.Spec.Selector.MatchExpressions[0].Operator = "Near"
+	if _, err := ScaleOf(bad); !errors.Is(err, ErrTargetNotScalable) {
+		t.Errorf("ScaleOf(bad selector) error = %v, want ErrTargetNotScalable", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -34,7 +33,7 @@ import (
 	"github.com/wva-project/wva/modules/controller/internal/controller"
 	"github.com/wva-project/wva/modules/controller/internal/metricsource"
 	"github.com/wva-project/wva/modules/controller/internal/options"
-	"github.com/wva-project/wva/modules/controller/internal/podcache"
+	"github.com/wva-project/wva/modules/controller/internal/workloadcache"
 	"github.com/wva-project/wva/modules/controller/internal/telemetry"
 )
 
@@ -132,11 +131,11 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	if err := controller.SetupIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
 		return nil, err
 	}
-	// Pods are cached per namespace that holds VariantAutoscalings, not
-	// cluster-wide: see package podcache.
-	pods := podcache.New(mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetScheme(), mgr.GetRESTMapper(), slimPod)
-	if err := mgr.Add(pods); err != nil {
-		return nil, fmt.Errorf("adding the pod cache: %w", err)
+	// Pods, Deployments and StatefulSets are cached per namespace that
+	// holds VariantAutoscalings, not cluster-wide: see package workloadcache.
+	workloads := workloadcache.New(mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetScheme(), mgr.GetRESTMapper())
+	if err := mgr.Add(workloads); err != nil {
+		return nil, fmt.Errorf("adding the workload cache: %w", err)
 	}
 	var actuator actuation.Actuator = &actuation.ScaleSubresource{Client: mgr.GetClient()}
 	if o.Actuation == options.ActuationMetrics {
@@ -166,7 +165,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	err = controller.SetupWithManager(mgr, controller.Dependencies{
 		Client:        mgr.GetClient(),
 		APIReader:     mgr.GetAPIReader(),
-		Pods:          pods,
+		Workloads:     workloads,
 		Store:         store,
 		Metrics:       source,
 		Actuator:      actuator,
@@ -205,10 +204,10 @@ func Run(ctx context.Context, s Setup) error {
 }
 
 // cacheOptions scopes the cache: ConfigMaps are cached for one namespace and
-// one name only (the RBAC Role allows nothing else). Pods are not in the
-// manager's cache at all: package podcache holds those of the namespaces in
-// use, slimmed by slimPod. watchError is told of every failed watch of the
-// manager's informers (Resync).
+// one name only (the RBAC Role allows nothing else). Pods, Deployments and
+// StatefulSets are not in the manager's cache at all: package workloadcache
+// holds those of the namespaces in use, slimmed. watchError is told of every
+// failed watch of the manager's informers (Resync).
 func cacheOptions(key types.NamespacedName, watchError toolscache.WatchErrorHandlerWithContext) cache.Options {
 	return cache.Options{DefaultWatchErrorHandler: watchError, ByObject: map[client.Object]cache.ByObject{
 		&corev1.ConfigMap{}: {
@@ -216,35 +215,6 @@ func cacheOptions(key types.NamespacedName, watchError toolscache.WatchErrorHand
 			Field:      fields.OneTermEqualSelector("metadata.name", key.Name),
 		},
 	}}
-}
-
-// slimPod keeps the fields the model controller reads: name, namespace,
-// labels, creation and deletion timestamps, phase and the Ready condition. A
-// pod's spec and status are otherwise large.
-func slimPod(obj any) (any, error) {
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return obj, nil
-	}
-	slim := &corev1.Pod{
-		TypeMeta: pod.TypeMeta,
-		ObjectMeta: metav1.ObjectMeta{
-			Name:              pod.Name,
-			Namespace:         pod.Namespace,
-			UID:               pod.UID,
-			ResourceVersion:   pod.ResourceVersion,
-			Labels:            pod.Labels,
-			CreationTimestamp: pod.CreationTimestamp,
-			DeletionTimestamp: pod.DeletionTimestamp,
-		},
-		Status: corev1.PodStatus{Phase: pod.Status.Phase},
-	}
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			slim.Status.Conditions = []corev1.PodCondition{{Type: c.Type, Status: c.Status, LastTransitionTime: c.LastTransitionTime}}
-		}
-	}
-	return slim, nil
 }
 
 func metricsOptions(o options.Options) metricsserver.Options {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/wva-project/wva/modules/controller/internal/options"
@@ -35,36 +34,6 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
-}
-
-func TestSlimPod(t *testing.T) {
-	now := metav1.Now()
-	in := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: "p", Namespace: "ns", UID: "u", ResourceVersion: "9", Labels: map[string]string{"app": "x"},
-			Annotations: map[string]string{"big": "annotation"}, DeletionTimestamp: &now,
-		},
-		Spec:   corev1.PodSpec{Containers: []corev1.Container{{Name: "vllm", Image: "vllm"}}},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.1"},
-	}
-	got, err := slimPod(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: "p", Namespace: "ns", UID: "u", ResourceVersion: "9", Labels: map[string]string{"app": "x"},
-			DeletionTimestamp: &now,
-		},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning},
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("slimPod: -want +got:\n%s", diff)
-	}
-	other := &corev1.ConfigMap{}
-	if got, _ := slimPod(other); got != other {
-		t.Errorf("slimPod changed a non-pod object")
-	}
 }
 
 func TestMetricsOptions(t *testing.T) {

@@ -11,10 +11,11 @@
 // variants of one model, so that one pass gathers the model once and decides
 // every variant from one analysis:
 //
-//   - observe.go reads each variant's /scale subresource (one API read per
-//     variant), its pods from the cache, and the model's metrics (one read of
-//     the metrics source, started before the /scale reads so that they
-//     overlap);
+//   - observe.go reads each variant's target and pods from the workload
+//     cache (a Deployment or StatefulSet gives its replicas and selector as
+//     its /scale subresource would; any other kind is one /scale GET), and
+//     the model's metrics (one read of the metrics source, started before the
+//     target reads so that they overlap);
 //   - replicas.go tells replicas that serve load from those in flight
 //     (starting, or Ready too recently for their metrics to count) and those
 //     without metrics;
@@ -26,6 +27,6 @@
 // Both controllers patch the same status objects, each its own fields and
 // conditions; a patch carries the resourceVersion it was computed from and a
 // conflict is resolved by one fresh read (status.go). Both subscribe to the
-// ConfigMap watch (config.Reloader), which runs on every replica so that a
+// ConfigMap watch (configwatch.Reloader), which runs on every replica so that a
 // standby's Store is current when it takes over.
 package controller

@@ -49,7 +49,7 @@ func modelKeyOf(va *v1alpha1.VariantAutoscaling) ModelKey {
 type ModelReconciler struct {
 	client      client.Client
 	apiReader   client.Reader
-	pods        PodReader
+	workloads   WorkloadReader
 	store       *capacity.Store
 	metrics     metricsource.Source
 	actuator    actuation.Actuator
@@ -71,7 +71,7 @@ var _ reconcile.TypedReconciler[ModelKey] = (*ModelReconciler)(nil)
 func NewModelReconciler(d Dependencies) *ModelReconciler {
 	d = d.withDefaults()
 	return &ModelReconciler{
-		client: d.Client, apiReader: d.APIReader, pods: d.Pods, store: d.Store, metrics: d.Metrics, actuator: d.Actuator,
+		client: d.Client, apiReader: d.APIReader, workloads: d.Workloads, store: d.Store, metrics: d.Metrics, actuator: d.Actuator,
 		recorder: d.Recorder, telemetry: d.Telemetry, clock: d.Clock, interval: d.Interval,
 		window: d.Stabilization, timing: d.Timing, reloader: d.Reloader, scheduler: d.Scheduler,
 		concurrency: d.MaxConcurrentReconciles,
@@ -284,18 +284,19 @@ func (r *ModelReconciler) actuate(ctx context.Context, st *modelState, obs *obse
 	}
 }
 
-// PodReader lists the pods of one namespace (client.InNamespace is always
-// given) and is told when a namespace holds no VariantAutoscaling any more,
-// so that a cache scoped to the namespaces in use can drop it.
-type PodReader interface {
-	List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error
+// WorkloadReader reads pods, Deployments and StatefulSets of one namespace
+// at a time (client.InNamespace is always given) and is told when a
+// namespace holds no VariantAutoscaling any more, so that a cache scoped to
+// the namespaces in use can drop it.
+type WorkloadReader interface {
+	client.Reader
 	Forget(namespace string)
 }
 
-// clientPods reads pods through a client (its cache, if it has one).
-type clientPods struct{ client.Reader }
+// clientWorkloads reads through a client (its cache, if it has one).
+type clientWorkloads struct{ client.Reader }
 
-func (clientPods) Forget(string) {}
+func (clientWorkloads) Forget(string) {}
 
 // Dependencies of the controllers.
 type Dependencies struct {
@@ -303,9 +304,11 @@ type Dependencies struct {
 	// APIReader reads a VariantAutoscaling afresh when a status patch meets a
 	// conflict (manager.GetAPIReader()); nil means Client.
 	APIReader client.Reader
-	// Pods reads the pods of targets (the binary: podcache.Cache, scoped to
-	// the namespaces that hold VariantAutoscalings); nil means Client.
-	Pods  PodReader
+	// Workloads reads the pods of targets, and Deployment and StatefulSet
+	// targets themselves instead of their /scale subresource (the binary:
+	// workloadcache.Cache, scoped to the namespaces that hold
+	// VariantAutoscalings); nil means Client.
+	Workloads WorkloadReader
 	Store *capacity.Store
 	// Metrics is the metrics source; nil means none is configured, and the
 	// model controller reports MetricsAvailable=False and never scales.
@@ -337,8 +340,8 @@ func (d Dependencies) withDefaults() Dependencies {
 	if d.APIReader == nil {
 		d.APIReader = d.Client
 	}
-	if d.Pods == nil {
-		d.Pods = clientPods{d.Client}
+	if d.Workloads == nil {
+		d.Workloads = clientWorkloads{d.Client}
 	}
 	d.MaxConcurrentReconciles = max(d.MaxConcurrentReconciles, 1)
 	return d

@@ -557,7 +557,7 @@ func TestConfigChangeQueuesAffectedModelsOnly(t *testing.T) {
 
 // forgettingPods records the namespaces the model controller lets go.
 type forgettingPods struct {
-	clientPods
+	clientWorkloads
 	forgotten []string
 }
 
@@ -568,8 +568,8 @@ func TestNamespaceWithoutVariantsLeavesThePodCache(t *testing.T) {
 	b.Spec.ModelID = "other-model"
 	h := newHarness(t, harnessOpts{objects: []client.Object{a, b}})
 	h.scales.set("granite-a", 1)
-	pods := &forgettingPods{clientPods: clientPods{h.client}}
-	h.model.pods = pods
+	pods := &forgettingPods{clientWorkloads: clientWorkloads{h.client}}
+	h.model.workloads = pods
 	ctx := context.Background()
 	if err := h.client.Delete(ctx, a); err != nil {
 		t.Fatal(err)

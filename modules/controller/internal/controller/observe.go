@@ -28,9 +28,10 @@ type member struct {
 	scaledFrom *int32
 }
 
-// observation is everything one pass reads about a model: O(variants) API
-// reads (one /scale GET per variant), pods from the cache, and one metrics
-// read (two Prometheus queries, run concurrently with the /scale reads).
+// observation is everything one pass reads about a model: targets and pods
+// from the workload cache (a /scale GET per variant whose target is not a
+// Deployment or StatefulSet), and one metrics read (two Prometheus queries,
+// run concurrently with the target reads).
 type observation struct {
 	members    []*member
 	metrics    map[string]capacity.ReplicaMetrics // by pod; nil when metricsErr or no source
@@ -74,7 +75,7 @@ func (r *ModelReconciler) observe(ctx context.Context, key ModelKey, vas []*v1al
 	for _, va := range vas {
 		m := &member{va: va}
 		obs.members = append(obs.members, m)
-		m.target, m.targetErr = actuation.Resolve(ctx, r.client, va.Namespace, va.Spec.ScaleTargetRef)
+		m.target, m.targetErr = actuation.Resolve(ctx, r.client, r.workloads, va.Namespace, va.Spec.ScaleTargetRef)
 		if m.targetErr != nil {
 			continue
 		}
@@ -96,7 +97,7 @@ func (r *ModelReconciler) podsOf(ctx context.Context, t *actuation.Target) ([]po
 		return nil, nil
 	}
 	pods := &corev1.PodList{}
-	if err := r.pods.List(ctx, pods, client.InNamespace(t.Namespace),
+	if err := r.workloads.List(ctx, pods, client.InNamespace(t.Namespace),
 		client.MatchingLabelsSelector{Selector: t.Selector}); err != nil {
 		return nil, fmt.Errorf("listing the pods of %s %s/%s: %w", t.GVK.Kind, t.Namespace, t.Name, err)
 	}
@@ -120,7 +121,7 @@ func (r *ModelReconciler) forgetNamespaceIfEmpty(ctx context.Context, namespace 
 		return fmt.Errorf("listing the VariantAutoscalings of namespace %s: %w", namespace, err)
 	}
 	if len(list.Items) == 0 {
-		r.pods.Forget(namespace)
+		r.workloads.Forget(namespace)
 	}
 	return nil
 }

@@ -43,13 +43,19 @@ func TestReloadFanOut(t *testing.T) {
 // that took.
 func updateAndWaitAll(t *testing.T, cm *corev1.ConfigMap, namespace string, count int) time.Duration {
 	t.Helper()
+	return updateAndWaitAllWithin(t, cm, namespace, count, reloadDeadline)
+}
+
+// updateAndWaitAllWithin is updateAndWaitAll with its own deadline.
+func updateAndWaitAllWithin(t *testing.T, cm *corev1.ConfigMap, namespace string, count int, deadline time.Duration) time.Duration {
+	t.Helper()
 	cm.Data["default"] = "kvCacheThreshold: 0.85\n"
 	if err := k8s.Update(context.Background(), cm); err != nil {
 		t.Fatalf("updating ConfigMap: %v", err)
 	}
 	start := time.Now()
 	for i := range count {
-		eventually(t, reloadDeadline-time.Since(start), "updated config in status",
+		eventually(t, deadline-time.Since(start), "updated config in status",
 			appliedIs(t, namespace, fmt.Sprintf("variant-%03d", i), "default", cm.ResourceVersion))
 	}
 	return time.Since(start)

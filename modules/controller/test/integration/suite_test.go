@@ -127,11 +127,18 @@ func startManager(t *testing.T, o options.Options, source metricsource.Source) *
 // components use (nil: the real one).
 func startManagerWithClock(t *testing.T, o options.Options, source metricsource.Source, clk clock.Clock) *manager {
 	t.Helper()
+	return startManagerOn(t, restConfig, o, source, clk)
+}
+
+// startManagerOn is startManagerWithClock on the API server base points at
+// (a copy of the suite's restConfig, maybe through a proxy).
+func startManagerOn(t *testing.T, base *rest.Config, o options.Options, source metricsource.Source, clk clock.Clock) *manager {
+	t.Helper()
 	log, rec := logtest.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	// The binary's client limits (--kube-api-qps, --kube-api-burst), so that
 	// fan-out timings mean what they would in a cluster.
-	cfg := rest.CopyConfig(restConfig)
+	cfg := rest.CopyConfig(base)
 	cfg.QPS, cfg.Burst = float32(o.KubeAPIQPS), o.KubeAPIBurst
 	mgr, err := app.NewManager(ctx, app.Setup{
 		Options: o, RestConfig: cfg, Logger: log, Registry: prometheus.NewRegistry(),
