@@ -139,14 +139,9 @@ func decodeDocument(text string, raw *rawEntry, z zones) (Entry, error) {
 			e.ModelID, err = decodeName(k, v, rv)
 		case fieldNamespace:
 			e.Namespace, err = decodeName(k, v, rv)
-		case fieldKvCacheThreshold:
-			e.KvCacheThreshold, err = decodeFloat(k, v, rv)
-		case fieldQueueLengthThreshold:
-			e.QueueLengthThreshold, err = decodeInt(k, v, rv)
-		case fieldKvSpareTrigger:
-			e.KvSpareTrigger, err = decodeFloat(k, v, rv)
-		case fieldQueueSpareTrigger:
-			e.QueueSpareTrigger, err = decodeInt(k, v, rv)
+		default:
+			err = thresholdsOf(&e.KvCacheThreshold, &e.QueueLengthThreshold, &e.KvSpareTrigger, &e.QueueSpareTrigger).
+				decode(k, v, rv)
 		}
 		if err != nil {
 			r.add(err)
@@ -156,6 +151,32 @@ func decodeDocument(text string, raw *rawEntry, z zones) (Entry, error) {
 		return Entry{}, err
 	}
 	return e, nil
+}
+
+// thresholds points at the four optional thresholds of an Entry or a Window.
+type thresholds struct {
+	kvCache, kvSpare        **float64
+	queueLength, queueSpare **int
+}
+
+func thresholdsOf(kvCache **float64, queueLength **int, kvSpare **float64, queueSpare **int) thresholds {
+	return thresholds{kvCache: kvCache, queueLength: queueLength, kvSpare: kvSpare, queueSpare: queueSpare}
+}
+
+// decode decodes field k into its threshold; a field that is not a
+// threshold is left to the caller.
+func (t thresholds) decode(k string, v any, rv rawScalar) (err error) {
+	switch k {
+	case fieldKvCacheThreshold:
+		*t.kvCache, err = decodeFloat(k, v, rv)
+	case fieldQueueLengthThreshold:
+		*t.queueLength, err = decodeInt(k, v, rv)
+	case fieldKvSpareTrigger:
+		*t.kvSpare, err = decodeFloat(k, v, rv)
+	case fieldQueueSpareTrigger:
+		*t.queueSpare, err = decodeInt(k, v, rv)
+	}
+	return err
 }
 
 // maxReported caps the problems reported for one entry, so that a pasted

@@ -173,14 +173,9 @@ func decodeWindow(i int, item any, raw rawWindow, z zones, r *reported) (w Windo
 			w.End, err = decodeClock(k, v, true)
 		case fieldTimeZone:
 			w.TimeZone, err = decodeTimeZone(v, rv, z)
-		case fieldKvCacheThreshold:
-			w.KvCacheThreshold, err = decodeFloat(k, v, rv)
-		case fieldQueueLengthThreshold:
-			w.QueueLengthThreshold, err = decodeInt(k, v, rv)
-		case fieldKvSpareTrigger:
-			w.KvSpareTrigger, err = decodeFloat(k, v, rv)
-		case fieldQueueSpareTrigger:
-			w.QueueSpareTrigger, err = decodeInt(k, v, rv)
+		default:
+			err = thresholdsOf(&w.KvCacheThreshold, &w.QueueLengthThreshold, &w.KvSpareTrigger, &w.QueueSpareTrigger).
+				decode(k, v, rv)
 		}
 		if err != nil {
 			fail(err)

@@ -192,11 +192,17 @@ func (o *Options) bind(fs *flag.FlagSet) {
 	o.Zap.BindFlags(fs)
 }
 
+// InvalidFlag is the error of an invalid flag value, naming the flag and
+// the value: the controller's and the kubectl plugin's wording.
+func InvalidFlag(flagName string, value any, why string) error {
+	return fmt.Errorf("invalid value %q for flag --%s: %s", fmt.Sprint(value), flagName, why)
+}
+
 // Validate reports every invalid option, each naming its flag and value.
 func (o *Options) Validate() error {
 	var errs []error
 	bad := func(flagName string, value any, why string) {
-		errs = append(errs, fmt.Errorf("invalid value %q for flag --%s: %s", fmt.Sprint(value), flagName, why))
+		errs = append(errs, InvalidFlag(flagName, value, why))
 	}
 	if o.ConfigMapName == "" {
 		bad("capacity-config-name", o.ConfigMapName, "must not be empty")

@@ -142,13 +142,13 @@ func writeStatusComparison(w io.Writer, applied *v1alpha1.AppliedCapacityConfig,
 		add("configMapResourceVersion", applied.ConfigMapResourceVersion, version)
 	}
 	if !sameDecimal(applied.KvCacheThreshold, live.Config.KvCacheThreshold) {
-		add("kvCacheThreshold", applied.KvCacheThreshold, decimal(live.Config.KvCacheThreshold))
+		add("kvCacheThreshold", applied.KvCacheThreshold, capacity.FormatDecimal(live.Config.KvCacheThreshold))
 	}
 	if int(applied.QueueLengthThreshold) != live.Config.QueueLengthThreshold {
 		add("queueLengthThreshold", strconv.Itoa(int(applied.QueueLengthThreshold)), strconv.Itoa(live.Config.QueueLengthThreshold))
 	}
 	if !sameDecimal(applied.KvSpareTrigger, live.Config.KvSpareTrigger) {
-		add("kvSpareTrigger", applied.KvSpareTrigger, decimal(live.Config.KvSpareTrigger))
+		add("kvSpareTrigger", applied.KvSpareTrigger, capacity.FormatDecimal(live.Config.KvSpareTrigger))
 	}
 	if int(applied.QueueSpareTrigger) != live.Config.QueueSpareTrigger {
 		add("queueSpareTrigger", strconv.Itoa(int(applied.QueueSpareTrigger)), strconv.Itoa(live.Config.QueueSpareTrigger))

@@ -156,13 +156,13 @@ func writeTimeline(w io.Writer, snap *capacity.Snapshot, modelID, namespace stri
 	for _, r := range rows {
 		c := r.res.Config
 		table = append(table, []string{formatAt(r.from, at), formatAt(r.to, at), string(r.res.Source),
-			decimal(c.KvCacheThreshold), strconv.Itoa(c.QueueLengthThreshold), decimal(c.KvSpareTrigger), strconv.Itoa(c.QueueSpareTrigger)})
+			capacity.FormatDecimal(c.KvCacheThreshold), strconv.Itoa(c.QueueLengthThreshold), capacity.FormatDecimal(c.KvSpareTrigger), strconv.Itoa(c.QueueSpareTrigger)})
 	}
-	writeTable(w, table)
+	writeTable(w, "  ", table)
 }
 
-// writeTable writes rows as aligned columns, indented by two spaces.
-func writeTable(w io.Writer, rows [][]string) {
+// writeTable writes rows as aligned columns, each line after indent.
+func writeTable(w io.Writer, indent string, rows [][]string) {
 	var width []int
 	for _, r := range rows {
 		for i, cell := range r {
@@ -174,7 +174,7 @@ func writeTable(w io.Writer, rows [][]string) {
 	}
 	for _, r := range rows {
 		var b strings.Builder
-		b.WriteString("  ")
+		b.WriteString(indent)
 		for i, cell := range r {
 			if i == len(r)-1 {
 				b.WriteString(cell)
@@ -203,11 +203,11 @@ func writeExplanation(w io.Writer, snap *capacity.Snapshot, data map[string]stri
 		// Windows apply to other models at most: the answer holds at any time.
 		_, _ = fmt.Fprintf(w, "Model %s in namespace %s: configuration from %s\n\n", modelID, namespace, e.Source)
 	}
-	writeTable(w, [][]string{
+	writeTable(w, "  ", [][]string{
 		{"FIELD", "VALUE", "SET BY"},
-		{"kvCacheThreshold", decimal(e.Config.KvCacheThreshold), string(e.Fields.KvCacheThreshold)},
+		{"kvCacheThreshold", capacity.FormatDecimal(e.Config.KvCacheThreshold), string(e.Fields.KvCacheThreshold)},
 		{"queueLengthThreshold", strconv.Itoa(e.Config.QueueLengthThreshold), string(e.Fields.QueueLengthThreshold)},
-		{"kvSpareTrigger", decimal(e.Config.KvSpareTrigger), string(e.Fields.KvSpareTrigger)},
+		{"kvSpareTrigger", capacity.FormatDecimal(e.Config.KvSpareTrigger), string(e.Fields.KvSpareTrigger)},
 		{"queueSpareTrigger", strconv.Itoa(e.Config.QueueSpareTrigger), string(e.Fields.QueueSpareTrigger)},
 	})
 
@@ -260,7 +260,3 @@ func namesModel(ee capacity.EntryError, text, modelID, namespace string) bool {
 	e, err := capacity.DecodeEntry(text)
 	return err == nil && e.ModelID == modelID && e.Namespace == namespace
 }
-
-// decimal is the capacity library's decimal policy, which status uses too:
-// 0.8 -> 0.80, 0.755 -> 0.755, nothing rounded into a value not written.
-func decimal(v float64) string { return capacity.FormatDecimal(v) }

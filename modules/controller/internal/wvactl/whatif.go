@@ -218,24 +218,8 @@ func writeWhatIf(w io.Writer, rows []whatIfRow) bool {
 			}
 		}
 	}
-	width := make([]int, len(table[0]))
-	for _, row := range table {
-		for i, cell := range row {
-			width[i] = max(width[i], len(cell))
-		}
-	}
 	_, _ = fmt.Fprintln(w)
-	for _, row := range table {
-		var b strings.Builder
-		for i, cell := range row {
-			if i == len(row)-1 {
-				b.WriteString(cell)
-				break
-			}
-			fmt.Fprintf(&b, "%-*s  ", width[i], cell)
-		}
-		_, _ = fmt.Fprintln(w, b.String())
-	}
+	writeTable(w, "", table)
 	if len(notes) > 0 {
 		_, _ = fmt.Fprintln(w)
 		for _, n := range notes {
@@ -256,13 +240,13 @@ func writeWhatIf(w io.Writer, rows []whatIfRow) bool {
 func thresholdChanges(a, b capacity.CapacityScalingConfig) string {
 	var out []string
 	if a.KvCacheThreshold != b.KvCacheThreshold {
-		out = append(out, fmt.Sprintf("kvCacheThreshold %s->%s", decimal(a.KvCacheThreshold), decimal(b.KvCacheThreshold)))
+		out = append(out, fmt.Sprintf("kvCacheThreshold %s->%s", capacity.FormatDecimal(a.KvCacheThreshold), capacity.FormatDecimal(b.KvCacheThreshold)))
 	}
 	if a.QueueLengthThreshold != b.QueueLengthThreshold {
 		out = append(out, fmt.Sprintf("queueLengthThreshold %d->%d", a.QueueLengthThreshold, b.QueueLengthThreshold))
 	}
 	if a.KvSpareTrigger != b.KvSpareTrigger {
-		out = append(out, fmt.Sprintf("kvSpareTrigger %s->%s", decimal(a.KvSpareTrigger), decimal(b.KvSpareTrigger)))
+		out = append(out, fmt.Sprintf("kvSpareTrigger %s->%s", capacity.FormatDecimal(a.KvSpareTrigger), capacity.FormatDecimal(b.KvSpareTrigger)))
 	}
 	if a.QueueSpareTrigger != b.QueueSpareTrigger {
 		out = append(out, fmt.Sprintf("queueSpareTrigger %d->%d", a.QueueSpareTrigger, b.QueueSpareTrigger))
@@ -279,7 +263,7 @@ func thresholdChanges(a, b capacity.CapacityScalingConfig) string {
 func newPrometheus(env Env, baseURL string, timeout time.Duration, o metricsource.HTTPOptions) (*metricsource.Prometheus, error) {
 	var problems []string
 	o.Validate(func(flagName string, value any, why string) {
-		problems = append(problems, fmt.Sprintf("invalid value %q for flag --%s: %s", fmt.Sprint(value), flagName, why))
+		problems = append(problems, options.InvalidFlag(flagName, value, why).Error())
 	})
 	if len(problems) > 0 {
 		return nil, usageError{strings.Join(problems, "; ")}
