@@ -104,6 +104,7 @@ func TestConfigAdmission(t *testing.T) {
 	put, warnings := configMapsWithWarnings(t)
 
 	feature := features.New("config admission: warn and enforce").
+		WithLabel("area", "security").WithLabel("size", "small").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("no ConfigMap", f.noConfigMap).
 		Assess("warn: a ConfigMap with a typo is stored, with the spec's reason as a warning", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {

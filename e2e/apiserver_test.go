@@ -68,6 +68,7 @@ func TestAPIServerRestart(t *testing.T) {
 	)
 
 	feature := features.New("kube-apiserver restart: the controller's watches resume").
+		WithLabel("area", "faults").WithLabel("size", "small").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("the control-plane node", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			if suite.cluster == nil {

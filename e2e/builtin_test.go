@@ -23,6 +23,7 @@ func TestBuiltinDefaultsWithoutConfigMap(t *testing.T) {
 	var v va
 
 	feature := features.New("no ConfigMap: built-in defaults").
+		WithLabel("area", "reload").WithLabel("size", "small").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("controller started without the ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			// The one dependency on history: the WARN is logged only by a

@@ -48,6 +48,7 @@ func TestConfigMapChurn(t *testing.T) {
 	)
 
 	feature := features.New("ConfigMap churn: delete + re-create, 50 updates in 5s").
+		WithLabel("area", "faults").WithLabel("size", "small").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			f.withoutConfigMap(ctx, t)

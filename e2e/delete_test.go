@@ -18,6 +18,7 @@ func TestConfigMapDeleteRestoresBuiltinDefaults(t *testing.T) {
 	var vas []va
 
 	feature := features.New("delete the ConfigMap: back to built-in defaults").
+		WithLabel("area", "reload").WithLabel("size", "small").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("no ConfigMap", f.noConfigMap).
 		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {

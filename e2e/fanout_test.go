@@ -31,6 +31,7 @@ func TestFanOutToManyVAs(t *testing.T) {
 	var vas []va
 
 	feature := features.New("fan-out to 200 VariantAutoscalings").
+		WithLabel("area", "reload").WithLabel("size", "large").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			f.withoutConfigMap(ctx, t)

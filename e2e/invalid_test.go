@@ -27,6 +27,7 @@ func TestInvalidEntrySkipped(t *testing.T) {
 	)
 
 	feature := features.New("invalid entry skipped").
+		WithLabel("area", "reload").WithLabel("size", "small").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("no ConfigMap", f.noConfigMap).
 		WithSetup("create VariantAutoscalings", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {

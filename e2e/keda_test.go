@@ -113,6 +113,7 @@ func TestKEDARuns(t *testing.T) {
 	)
 
 	feature := features.New("KEDA runs").
+		WithLabel("area", "scaling").WithLabel("size", "large").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("load the KEDA, stub and Prometheus images", func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
 			ctx = loadKEDAStep(&settings)(ctx, t, cfg)

@@ -36,6 +36,7 @@ func TestControllerKilledMidReload(t *testing.T) {
 	)
 
 	feature := features.New("controller killed mid-reload: the new pod serves the latest ConfigMap").
+		WithLabel("area", "faults").WithLabel("size", "small").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			f.withoutConfigMap(ctx, t)

@@ -39,6 +39,7 @@ func TestLoadCycleDirectActuation(t *testing.T) {
 	peak := min(r.needed(cycleRate), cycleMax)
 
 	feature := features.New("load cycle, direct actuation").
+		WithLabel("area", "scaling").WithLabel("size", "large").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("Prometheus, the emulated model at 1 replica and the controller on a 20 s window", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			r.setUp(ctx, t)

@@ -69,6 +69,7 @@ func TestLoadCycleKEDA(t *testing.T) {
 	)
 
 	feature := features.New("load cycle, metrics actuation with KEDA").
+		WithLabel("area", "scaling").WithLabel("size", "large").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("load the KEDA images", loadKEDAStep(&settings)).
 		WithSetup("install KEDA from its module's manifests", installKEDAStep(f, &settings, &ns, "feature 14")).

@@ -48,6 +48,7 @@ func TestLoadPrometheusOutage(t *testing.T) {
 	var down, back time.Time
 
 	feature := features.New("Prometheus goes away mid-cycle").
+		WithLabel("area", "faults").WithLabel("size", "large").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("Prometheus, the emulated model at 1 replica and the controller on a 20 s window", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			r.setUp(ctx, t)

@@ -39,6 +39,7 @@ func TestLoadTwoVariantsByCost(t *testing.T) {
 	needed := r.needed(variantsRate)
 
 	feature := features.New("two variants of one model with different costs").
+		WithLabel("area", "scaling").WithLabel("size", "large").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("Prometheus, the model's cheap variant at 1 replica and its expensive one at 0, the controller on a 20 s window", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			if needed <= cheap.max {

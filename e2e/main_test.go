@@ -27,6 +27,7 @@ func TestMain(m *testing.M) {
 	// The suite's flags must exist before e2e-framework parses the command
 	// line (envconf.NewFromFlags), which also defines -kubeconfig.
 	opts.register(flag.CommandLine)
+	opts.labelsFromEnv()
 	cfg, err := envconf.NewFromFlags()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: flags: %v\n", err)
@@ -43,6 +44,7 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 
+	opts.applyLabels(cfg)
 	suite = newSuite(opts, root, cfg)
 	testenv := env.NewWithConfig(cfg)
 	testenv.Setup(suite.setUp)

@@ -28,6 +28,7 @@ func TestNoMetricsNoScaling(t *testing.T) {
 	)
 
 	feature := features.New("no Prometheus: no metrics, no scaling").
+		WithLabel("area", "scaling").WithLabel("size", "small").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("a running Deployment", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			ns := f.namespace(ctx, t)

@@ -6,10 +6,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"sigs.k8s.io/e2e-framework/pkg/flags"
 )
 
 // Modes of the suite.
@@ -50,6 +56,10 @@ type options struct {
 	keepCluster          bool
 	artifactsDir         string
 	deployTimeout        time.Duration
+	// labels and skipLabels select features by label (E2E_LABELS,
+	// E2E_SKIP_LABELS: make's LABELS and SKIP_LABELS), as e2e-framework's
+	// -labels and -skip-labels do; see featureLabels.
+	labels, skipLabels flags.LabelsMap
 
 	// envErrs holds the environment variables that did not parse.
 	envErrs []error
@@ -96,6 +106,52 @@ func (o *options) register(fs *flag.FlagSet) {
 		"directory for the logs exported on failure; default e2e/_artifacts (env E2E_ARTIFACTS)")
 	fs.DurationVar(&o.deployTimeout, "deploy-timeout", o.envDuration("E2E_DEPLOY_TIMEOUT", 3*time.Minute),
 		"deadline for the CRDs to be Established and the controller to become available (env E2E_DEPLOY_TIMEOUT)")
+}
+
+// labelsFromEnv parses E2E_LABELS and E2E_SKIP_LABELS ("area=reload,size=small").
+func (o *options) labelsFromEnv() {
+	for _, l := range []struct {
+		env string
+		to  *flags.LabelsMap
+	}{{"E2E_LABELS", &o.labels}, {"E2E_SKIP_LABELS", &o.skipLabels}} {
+		raw := os.Getenv(l.env)
+		if raw == "" {
+			continue
+		}
+		m := flags.LabelsMap{}
+		if err := m.Set(raw); err != nil {
+			o.envErrs = append(o.envErrs, fmt.Errorf("%s=%q: %w", l.env, raw, err))
+			continue
+		}
+		for key, values := range m {
+			for _, v := range values {
+				if !slices.Contains(featureLabels[key], v) {
+					o.envErrs = append(o.envErrs, fmt.Errorf("%s=%q: no feature has label %s=%s (labels: %s)", l.env, raw, key, v, describeLabels()))
+				}
+			}
+		}
+		*l.to = m
+	}
+}
+
+// applyLabels hands the selection to e2e-framework, unless its own
+// -labels / -skip-labels flags were given.
+func (o *options) applyLabels(cfg *envconf.Config) {
+	if len(o.labels) > 0 && len(cfg.Labels()) == 0 {
+		cfg.WithLabels(o.labels)
+	}
+	if len(o.skipLabels) > 0 && len(cfg.SkipLabels()) == 0 {
+		cfg.WithSkipLabels(o.skipLabels)
+	}
+}
+
+// describeLabels lists featureLabels as "area=reload|scaling|..., size=...".
+func describeLabels() string {
+	var out []string
+	for _, key := range slices.Sorted(maps.Keys(featureLabels)) {
+		out = append(out, key+"="+strings.Join(featureLabels[key], "|"))
+	}
+	return strings.Join(out, ", ")
 }
 
 // complete fills the defaults that depend on the repository root.

@@ -30,6 +30,7 @@ func TestPerModelOverride(t *testing.T) {
 	)
 
 	feature := features.New("per-model override").
+		WithLabel("area", "reload").WithLabel("size", "small").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("no ConfigMap", f.noConfigMap).
 		WithSetup("create VariantAutoscalings in two namespaces", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {

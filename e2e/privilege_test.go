@@ -44,6 +44,7 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 
 	feature := features.New("least privilege").
+		WithLabel("area", "security").WithLabel("size", "small").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("another namespace", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			otherNS = f.namespace(ctx, t)

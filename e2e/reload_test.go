@@ -30,6 +30,7 @@ func TestConfigMapApplyReachesEveryVA(t *testing.T) {
 	)
 
 	feature := features.New("apply the ConfigMap: hot reload").
+		WithLabel("area", "reload").WithLabel("size", "small").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("no ConfigMap", f.noConfigMap).
 		WithSetup("create VariantAutoscalings, one with a running target", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {

@@ -28,6 +28,7 @@ func TestChangeWhileControllerDown(t *testing.T) {
 	)
 
 	feature := features.New("ConfigMap changed while the controller is down").
+		WithLabel("area", "faults").WithLabel("size", "small").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			f.withoutConfigMap(ctx, t)

@@ -48,6 +48,7 @@ func TestScaleUpOnRealMetrics(t *testing.T) {
 	)
 
 	feature := features.New("scale up on real metrics (Prometheus in the cluster)").
+		WithLabel("area", "scaling").WithLabel("size", "large").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("load the stub and Prometheus images", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			suite.loadScaleUpImages(ctx, t)

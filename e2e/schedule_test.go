@@ -75,6 +75,7 @@ func TestScheduledThresholds(t *testing.T) {
 	)
 
 	feature := features.New("scheduled thresholds switch at the window's start").
+		WithLabel("area", "schedule").WithLabel("size", "large").
 		WithSetup("register cleanup", f.setup).
 		WithSetup("load the stub and Prometheus images", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			suite.loadScaleUpImages(ctx, t)

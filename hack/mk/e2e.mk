@@ -24,6 +24,11 @@ E2E_GOTESTFLAGS  ?= -v -count=1 -timeout $(E2E_TIMEOUT)
 # Extra settings, e.g. E2E_KEEP_CLUSTER=1 (keep the cluster for debugging)
 # or E2E_ARTIFACTS=/tmp/artifacts.
 E2E_EXTRA_ENV    ?=
+# Select features by label: LABELS=area=reload runs one area, LABELS=size=small
+# the quick features, SKIP_LABELS=size=large leaves the long ones out. The
+# labels and their values are listed in e2e/labels_test.go and e2e/README.md.
+LABELS      ?=
+SKIP_LABELS ?=
 
 # The images of feature 10 (scale-up on real metrics), written without Docker
 # by the image writer: the vLLM stub (e2e/cmd/vllmstub, static, FROM scratch)
@@ -61,7 +66,7 @@ e2e_kind_env = E2E_MODE=kind \
 	E2E_EMULATOR_IMAGE=$(EMULATOR_IMAGE) E2E_EMULATOR_IMAGE_TAR=$(EMULATOR_IMAGE_TAR) \
 	E2E_LOADGEN_IMAGE=$(LOADGEN_IMAGE) E2E_LOADGEN_IMAGE_TAR=$(LOADGEN_IMAGE_TAR) \
 	KIND_EXPERIMENTAL_PROVIDER=$(3) $(if $(filter podman,$(3)),CONTAINERS_CONF=$(CONTAINERS_CONF)) \
-	$(E2E_EXTRA_ENV)
+	E2E_LABELS='$(LABELS)' E2E_SKIP_LABELS='$(SKIP_LABELS)' $(E2E_EXTRA_ENV)
 
 ##@ e2e
 
@@ -74,10 +79,12 @@ KEDA_E2E_FEATURES := ^(TestKEDARuns|TestLoadCycleKEDA)$$
 KEDA_IMAGES_BUILT = $(and $(wildcard $(KEDA_OPERATOR_IMAGE_TAR)),$(wildcard $(KEDA_ADAPTER_IMAGE_TAR)))
 
 .PHONY: test-e2e
-test-e2e: kind-image image e2e-images $(KIND) ## Run the e2e suite on a new kind cluster that fits this machine (offline node image + podman without a Docker engine).
+test-e2e: kind-image image e2e-images $(KIND) ## Run the e2e suite on a new kind cluster that fits this machine (offline node image + podman without a Docker engine); LABELS=area=reload runs a subset.
 	$(if $(KEDA_IMAGES_BUILT),$(E2E_KIND_RUN) $(KEDA_E2E_ENV) $(GO) test -tags e2e $(E2E_GOTESTFLAGS) ./...,\
+	$(if $(LABELS)$(SKIP_LABELS),@echo "test-e2e: KEDA images not built: the KEDA features are skipped (make keda-images builds them)"; \
+		$(E2E_KIND_RUN) $(GO) test -tags e2e $(E2E_GOTESTFLAGS) ./...,\
 		MAKE='$(MAKE)' BUILD_LOG=$(BIN)/e2e-background-build.log $(ROOT)/hack/e2e-overlap.sh \
-		keda-images e2e-pass-without-keda e2e-pass-keda e2e-cluster-delete)
+		keda-images e2e-pass-without-keda e2e-pass-keda e2e-cluster-delete))
 
 # test-e2e's two passes when the KEDA images are still to be built (a fresh
 # machine): hack/e2e-overlap.sh builds them at nice 19 while the first pass
@@ -141,7 +148,7 @@ $(E2E_PROMETHEUS_IMAGE_TAR): $$(PROMETHEUS_BINARY) $$(IMAGEWRITER)
 .PHONY: e2e-existing
 e2e-existing: ## Run the e2e features against the cluster of KUBECONFIG (controller deployed with the kind overlay, no ConfigMap).
 	@test -n "$(KUBECONFIG)" || { echo "e2e-existing: set KUBECONFIG to the cluster's kubeconfig" >&2; exit 1; }
-	cd $(E2E_DIR) && $(E2E_EXTRA_ENV) $(GO) test -tags e2e $(E2E_GOTESTFLAGS) . \
+	cd $(E2E_DIR) && E2E_LABELS='$(LABELS)' E2E_SKIP_LABELS='$(SKIP_LABELS)' $(E2E_EXTRA_ENV) $(GO) test -tags e2e $(E2E_GOTESTFLAGS) . \
 		-args -mode=existing -kubeconfig=$(abspath $(KUBECONFIG))
 
 # `make up` deploys the demo (deploy/demo: an emulated model with two

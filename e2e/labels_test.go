@@ -1,0 +1,126 @@
+package e2e
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+)
+
+// featureLabels are the labels every feature carries, with their values:
+// `make test-e2e LABELS=area=reload` runs one area, LABELS=size=small the
+// quick features (README.md, "Run a subset").
+var featureLabels = map[string][]string{
+	"area": {"reload", "scaling", "security", "faults", "schedule"},
+	"size": {"small", "large"},
+}
+
+// TestEveryFeatureIsLabelled reads the suite's sources (this file has no
+// build tag, so it runs with the unit tests): every features.New chain sets
+// each label of featureLabels exactly once, to one of its values. A feature
+// without labels would run whatever LABELS selects.
+func TestEveryFeatureIsLabelled(t *testing.T) {
+	files, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	found := 0
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || !isFeaturesNew(call) {
+				return true
+			}
+			found++
+			got := map[string][]string{}
+			for _, l := range chainLabels(f, call) {
+				got[l[0]] = append(got[l[0]], l[1])
+			}
+			where := fset.Position(call.Pos()).String()
+			for key, allowed := range featureLabels {
+				switch v := got[key]; {
+				case len(v) != 1:
+					t.Errorf("%s: the feature sets label %q %d times (%v), want once", where, key, len(v), v)
+				case !slices.Contains(allowed, v[0]):
+					t.Errorf("%s: label %s=%q, want one of %v", where, key, v[0], allowed)
+				}
+			}
+			for key := range got {
+				if _, ok := featureLabels[key]; !ok {
+					t.Errorf("%s: label %q is not one of the suite's (%v)", where, key, featureLabels)
+				}
+			}
+			return true
+		})
+	}
+	if found < 20 {
+		t.Errorf("found %d features.New calls, want the suite's 20 or more", found)
+	}
+}
+
+// isFeaturesNew matches features.New(...).
+func isFeaturesNew(call *ast.CallExpr) bool {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "New" {
+		return false
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	return ok && pkg.Name == "features"
+}
+
+// chainLabels returns the (key, value) of each .WithLabel("k", "v") called
+// on the builder that newCall returns, anywhere up its method chain.
+func chainLabels(f *ast.File, newCall *ast.CallExpr) [][2]string {
+	var out [][2]string
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "WithLabel" || len(call.Args) != 2 || !chainedFrom(sel.X, newCall) {
+			return true
+		}
+		key, kerr := literal(call.Args[0])
+		val, verr := literal(call.Args[1])
+		if kerr == nil && verr == nil {
+			out = append(out, [2]string{key, val})
+		}
+		return true
+	})
+	return out
+}
+
+// chainedFrom reports whether x is newCall or a method call chained on it.
+func chainedFrom(x ast.Expr, newCall *ast.CallExpr) bool {
+	for {
+		if x == newCall {
+			return true
+		}
+		call, ok := x.(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		x = sel.X
+	}
+}
+
+func literal(e ast.Expr) (string, error) {
+	lit, ok := e.(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return "", strconv.ErrSyntax
+	}
+	return strconv.Unquote(lit.Value)
+}
