@@ -33,8 +33,8 @@ import (
 	"github.com/wva-project/wva/modules/controller/internal/controller"
 	"github.com/wva-project/wva/modules/controller/internal/metricsource"
 	"github.com/wva-project/wva/modules/controller/internal/options"
-	"github.com/wva-project/wva/modules/controller/internal/workloadcache"
 	"github.com/wva-project/wva/modules/controller/internal/telemetry"
+	"github.com/wva-project/wva/modules/controller/internal/workloadcache"
 )
 
 // LeaderElectionID names the Lease the replicas compete for.
@@ -121,7 +121,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 		return nil, err
 	}
 	store := capacity.NewStore(nil)
-	loader := &configwatch.Loader{Reader: mgr.GetAPIReader(), Key: key, Store: store, Metrics: tel}
+	loader := &configwatch.Loader{Reader: mgr.GetAPIReader(), Key: key, Store: store, Telemetry: tel}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("adding health check: %w", err)
 	}
@@ -145,7 +145,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 	// The ConfigMap watch runs on every replica, leader or not, so that a
 	// standby's Store is current when it takes over.
 	reloader := &configwatch.Reloader{
-		Key: key, Store: store, Informers: mgr.GetCache(), Metrics: tel, Clock: s.Clock, Log: configLog,
+		Key: key, Store: store, Informers: mgr.GetCache(), Telemetry: tel, Clock: s.Clock, Log: configLog,
 	}
 	if err := mgr.Add(reloader); err != nil {
 		return nil, fmt.Errorf("adding the ConfigMap watch: %w", err)
@@ -167,7 +167,7 @@ func NewManager(ctx context.Context, s Setup) (ctrl.Manager, error) {
 		APIReader:     mgr.GetAPIReader(),
 		Workloads:     workloads,
 		Store:         store,
-		Metrics:       source,
+		MetricsSource: source,
 		Actuator:      actuator,
 		Recorder:      mgr.GetEventRecorder(EventReporter),
 		Telemetry:     tel,

@@ -24,10 +24,11 @@ var ErrNotLoaded = errors.New("capacity scaling configuration not loaded yet")
 type Loader struct {
 	// Reader must be uncached (manager.GetAPIReader()): Load runs before the
 	// manager's cache has started.
-	Reader  client.Reader
-	Key     types.NamespacedName
-	Store   *capacity.Store
-	Metrics *telemetry.Metrics
+	Reader client.Reader
+	Key    types.NamespacedName
+	Store  *capacity.Store
+	// Telemetry is what WVA exports (wva_config_* series).
+	Telemetry *telemetry.Metrics
 
 	attempted atomic.Bool
 }
@@ -42,16 +43,16 @@ func (l *Loader) Load(ctx context.Context, log logr.Logger) {
 	switch {
 	case apierrors.IsNotFound(err):
 		l.Store.Replace(capacity.Builtin())
-		l.Metrics.ConfigLoaded(telemetry.ResultNotFound, 0, 0)
+		l.Telemetry.ConfigLoaded(telemetry.ResultNotFound, 0, 0)
 		logging.Warn(log, MsgNotFound, "configmap", l.Key.Name, "namespace", l.Key.Namespace)
 	case err != nil:
 		l.Store.Replace(capacity.Builtin())
-		l.Metrics.ConfigLoaded(telemetry.ResultError, 0, 0)
+		l.Telemetry.ConfigLoaded(telemetry.ResultError, 0, 0)
 		logging.Warn(log, MsgInitialFailed, "configmap", l.Key.Name, "namespace", l.Key.Namespace, "error", err.Error())
 	default:
 		snap := capacity.Parse(cm.Data, cm.ResourceVersion)
 		l.Store.Replace(snap)
-		l.Metrics.ConfigLoaded(telemetry.ResultLoaded, snap.Entries(), len(snap.Errors()))
+		l.Telemetry.ConfigLoaded(telemetry.ResultLoaded, snap.Entries(), len(snap.Errors()))
 		logLoaded(log, l.Key, snap)
 		reportProblems(log, cm, snap)
 	}

@@ -80,7 +80,7 @@ func TestLoaderLoad(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			log, rec := logtest.New()
 			tel := newTelemetry(t)
-			l := &Loader{Reader: tc.reader(t), Key: key, Store: capacity.NewStore(nil), Metrics: tel}
+			l := &Loader{Reader: tc.reader(t), Key: key, Store: capacity.NewStore(nil), Telemetry: tel}
 			if err := l.ReadyCheck(nil); !errors.Is(err, ErrNotLoaded) {
 				t.Errorf("ReadyCheck before Load = %v, want ErrNotLoaded", err)
 			}

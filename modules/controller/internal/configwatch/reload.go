@@ -46,8 +46,8 @@ type Subscriber func(ctx context.Context) int
 type Reloader struct {
 	Key       types.NamespacedName
 	Store     *capacity.Store
-	Informers InformerSource // the manager's cache
-	Metrics   *telemetry.Metrics
+	Informers InformerSource     // the manager's cache
+	Telemetry *telemetry.Metrics // what WVA exports
 	Clock     clock.PassiveClock
 	Log       logr.Logger
 
@@ -181,7 +181,7 @@ func (r *Reloader) apply(cm *corev1.ConfigMap) {
 		"resourceVersion", cm.ResourceVersion)
 	snap := capacity.Parse(cm.Data, cm.ResourceVersion)
 	r.Store.Replace(snap)
-	r.Metrics.ConfigLoaded(telemetry.ResultLoaded, snap.Entries(), len(snap.Errors()))
+	r.Telemetry.ConfigLoaded(telemetry.ResultLoaded, snap.Entries(), len(snap.Errors()))
 	r.Log.Info(MsgCacheUpdated, "entries", snap.Entries(), "has_default", snap.HasDefault())
 	logLoaded(r.Log, r.Key, snap)
 	reportProblems(r.Log, cm, snap)
@@ -207,7 +207,7 @@ func (r *Reloader) OnDelete(obj any) {
 func (r *Reloader) deleted() {
 	start := r.Clock.Now()
 	r.Store.Replace(capacity.Builtin())
-	r.Metrics.ConfigLoaded(telemetry.ResultDeleted, 0, 0)
+	r.Telemetry.ConfigLoaded(telemetry.ResultDeleted, 0, 0)
 	logging.Warn(r.Log, MsgDeleted, "configmap", r.Key.Name, "namespace", r.Key.Namespace)
 	r.notify(start)
 }
@@ -237,6 +237,6 @@ func (r *Reloader) notify(start time.Time) {
 	for _, s := range subscribers {
 		count = max(count, s(ctx))
 	}
-	r.Metrics.Enqueued(r.Clock.Since(start))
+	r.Telemetry.Enqueued(r.Clock.Since(start))
 	r.Log.Info(MsgTriggerAll, "count", count)
 }

@@ -38,7 +38,7 @@ func newReloadFixture(t *testing.T, initial *capacity.Snapshot, standby bool, ob
 	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
 	t.Cleanup(q.ShutDown)
 	r := &Reloader{
-		Key: key, Store: capacity.NewStore(initial), Informers: &informertest.FakeInformers{}, Metrics: tel,
+		Key: key, Store: capacity.NewStore(initial), Informers: &informertest.FakeInformers{}, Telemetry: tel,
 		Clock: clocktesting.NewFakePassiveClock(time.Unix(1_700_000_000, 0)), Log: log,
 	}
 	if !standby {

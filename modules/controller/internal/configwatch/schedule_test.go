@@ -142,7 +142,7 @@ func startScheduler(t *testing.T, snap *capacity.Snapshot, now time.Time) *sched
 	log, rec := logtest.New()
 	clk := clocktesting.NewFakeClock(now)
 	store := capacity.NewStore(snap)
-	r := &Reloader{Key: key, Store: store, Metrics: newTelemetry(t), Clock: clk, Log: log}
+	r := &Reloader{Key: key, Store: store, Telemetry: newTelemetry(t), Clock: clk, Log: log}
 	f := &schedulerFixture{
 		s: &Scheduler{Store: store, Reloader: r, Clock: clk, Log: log}, r: r, clock: clk, rec: rec,
 		done: make(chan error, 1),

@@ -192,15 +192,15 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		actuator = actuation.MetricsOnly{}
 	}
 	d := Dependencies{
-		Client: h.client, Store: h.store, Metrics: h.source, Actuator: actuator, Recorder: h.recorder,
+		Client: h.client, Store: h.store, MetricsSource: h.source, Actuator: actuator, Recorder: h.recorder,
 		Telemetry: tel, Clock: h.clock, Interval: interval, Stabilization: window,
 		Timing: Timing{StartupGrace: grace, Settle: settle},
 	}
 	switch {
 	case o.noSource:
-		d.Metrics = nil
+		d.MetricsSource = nil
 	case o.source != nil:
-		d.Metrics = o.source
+		d.MetricsSource = o.source
 	}
 	h.va = NewVariantAutoscalingReconciler(d)
 	h.model = NewModelReconciler(d)

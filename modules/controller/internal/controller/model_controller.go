@@ -51,7 +51,7 @@ type ModelReconciler struct {
 	apiReader   client.Reader
 	workloads   WorkloadReader
 	store       *capacity.Store
-	metrics     metricsource.Source
+	source      metricsource.Source
 	actuator    actuation.Actuator
 	recorder    events.EventRecorder
 	telemetry   *telemetry.Metrics
@@ -71,7 +71,7 @@ var _ reconcile.TypedReconciler[ModelKey] = (*ModelReconciler)(nil)
 func NewModelReconciler(d Dependencies) *ModelReconciler {
 	d = d.withDefaults()
 	return &ModelReconciler{
-		client: d.Client, apiReader: d.APIReader, workloads: d.Workloads, store: d.Store, metrics: d.Metrics, actuator: d.Actuator,
+		client: d.Client, apiReader: d.APIReader, workloads: d.Workloads, store: d.Store, source: d.MetricsSource, actuator: d.Actuator,
 		recorder: d.Recorder, telemetry: d.Telemetry, clock: d.Clock, interval: d.Interval,
 		window: d.Stabilization, timing: d.Timing, reloader: d.Reloader, scheduler: d.Scheduler,
 		concurrency: d.MaxConcurrentReconciles,
@@ -309,14 +309,15 @@ type Dependencies struct {
 	// workloadcache.Cache, scoped to the namespaces that hold
 	// VariantAutoscalings); nil means Client.
 	Workloads WorkloadReader
-	Store *capacity.Store
-	// Metrics is the metrics source; nil means none is configured, and the
-	// model controller reports MetricsAvailable=False and never scales.
-	Metrics   metricsource.Source
-	Actuator  actuation.Actuator
-	Recorder  events.EventRecorder
-	Telemetry *telemetry.Metrics
-	Clock     clock.PassiveClock
+	Store     *capacity.Store
+	// MetricsSource is where replicas' KV-cache and queue metrics are read
+	// (Prometheus); nil means none is configured, and the model controller
+	// reports MetricsAvailable=False and never scales.
+	MetricsSource metricsource.Source
+	Actuator      actuation.Actuator
+	Recorder      events.EventRecorder
+	Telemetry     *telemetry.Metrics
+	Clock         clock.PassiveClock
 	// Interval is how often a model is re-analysed.
 	Interval time.Duration
 	// Stabilization is the scale-down stabilization window.

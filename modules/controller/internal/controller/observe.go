@@ -63,10 +63,10 @@ func (r *ModelReconciler) variantsOf(ctx context.Context, key ModelKey) ([]*v1al
 func (r *ModelReconciler) observe(ctx context.Context, key ModelKey, vas []*v1alpha1.VariantAutoscaling) (*observation, error) {
 	obs := &observation{}
 	metricsDone := make(chan struct{})
-	if r.metrics != nil {
+	if r.source != nil {
 		go func() {
 			defer close(metricsDone)
-			obs.metrics, obs.metricsErr = r.metrics.ModelMetrics(ctx, key.Namespace, key.ModelID)
+			obs.metrics, obs.metricsErr = r.source.ModelMetrics(ctx, key.Namespace, key.ModelID)
 		}()
 	} else {
 		close(metricsDone)

@@ -41,7 +41,7 @@ func (r *ModelReconciler) plan(ctx context.Context, key ModelKey, st *modelState
 		return p
 	}
 	switch {
-	case r.metrics == nil:
+	case r.source == nil:
 		return notDecided(v1alpha1.ReasonMetricsSourceNotConfigured, "No metrics source is configured (--prometheus-url is empty)")
 	case obs.metricsErr != nil:
 		ctrl.LoggerFrom(ctx).Info("Metrics query failed, not scaling", "error", obs.metricsErr.Error())
@@ -113,7 +113,7 @@ func (r *ModelReconciler) plan(ctx context.Context, key ModelKey, st *modelState
 // common cause is a modelID that differs from the model_name vLLM serves.
 func (r *ModelReconciler) explainMissing(ctx context.Context, key ModelKey, a capacity.Analysis, obs *observation) string {
 	msg := fmt.Sprintf("None of the %d replicas of model %q reports KV-cache utilization and queue length", a.Replicas-a.InFlight, key.ModelID)
-	ex, ok := r.metrics.(metricsource.Explainer)
+	ex, ok := r.source.(metricsource.Explainer)
 	if !ok {
 		return msg
 	}
