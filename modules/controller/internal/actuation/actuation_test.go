@@ -11,8 +11,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/ptr"
@@ -21,51 +19,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
+	"github.com/wva-project/wva/modules/controller/internal/scaletest"
 )
 
 var deploymentRef = v1alpha1.ScaleTargetRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "granite"}
 
-// scaleClient serves one /scale subresource (or getErr) and records updates.
-func scaleClient(scale *autoscalingv1.Scale, getErr error, updates *[]int32) client.Client {
-	return fake.NewClientBuilder().WithScheme(clientgoscheme.Scheme).WithInterceptorFuncs(interceptor.Funcs{
-		SubResourceGet: func(_ context.Context, _ client.Client, sub string, obj, out client.Object, _ ...client.SubResourceGetOption) error {
-			if getErr != nil {
-				return getErr
-			}
-			if sub != "scale" || obj.GetName() != scale.Name || obj.GetNamespace() != scale.Namespace {
-				return apierrors.NewNotFound(appsv1.Resource("deployments"), obj.GetName())
-			}
-			return toUnstructured(scale, out.(*unstructured.Unstructured))
-		},
-		SubResourceUpdate: func(_ context.Context, _ client.Client, _ string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-			body := fromUnstructured((&client.SubResourceUpdateOptions{}).ApplyOptions(opts).SubResourceBody.(*unstructured.Unstructured))
-			if body.ResourceVersion != scale.ResourceVersion {
-				return apierrors.NewConflict(appsv1.Resource("deployments"), obj.GetName(), errors.New("stale"))
-			}
-			*updates = append(*updates, body.Spec.Replicas)
-			return nil
-		},
-	}).Build()
-}
-
-// toUnstructured and fromUnstructured convert the Scale the interceptors
-// serve: the client reads and writes /scale as unstructured objects.
-func toUnstructured(scale *autoscalingv1.Scale, out *unstructured.Unstructured) error {
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(scale)
-	if err != nil {
-		return err
-	}
-	out.Object = m
-	out.SetGroupVersionKind(ScaleGVK)
-	return nil
-}
-
-func fromUnstructured(u *unstructured.Unstructured) *autoscalingv1.Scale {
-	scale := &autoscalingv1.Scale{}
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, scale); err != nil {
-		panic(err)
-	}
-	return scale
+// scaleClient serves scale (and fails every read with getErr, if set)
+// through the shared /scale fake.
+func scaleClient(scale *autoscalingv1.Scale, getErr error) (client.Client, *scaletest.Fake) {
+	f := scaletest.New()
+	f.Set(scale)
+	f.FailGets(getErr)
+	return fake.NewClientBuilder().WithScheme(clientgoscheme.Scheme).WithInterceptorFuncs(f.Funcs()).Build(), f
 }
 
 func scaleOf(selector string) *autoscalingv1.Scale {
@@ -95,7 +60,8 @@ func TestResolve(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			target, err := Resolve(context.Background(), scaleClient(tc.scale, tc.getErr, nil), nil, "ns", tc.ref)
+			c, _ := scaleClient(tc.scale, tc.getErr)
+			target, err := Resolve(context.Background(), c, nil, "ns", tc.ref)
 			switch {
 			case tc.getErr != nil && tc.wantErr == nil:
 				if !errors.Is(err, tc.getErr) || errors.Is(err, ErrTargetNotFound) || errors.Is(err, ErrTargetNotScalable) {
@@ -128,9 +94,7 @@ func TestResolve(t *testing.T) {
 }
 
 func TestScaleSubresourceApply(t *testing.T) {
-	var updates []int32
-	scale := scaleOf("app=granite")
-	c := scaleClient(scale, nil, &updates)
+	c, scales := scaleClient(scaleOf("app=granite"), nil)
 	target, err := Resolve(context.Background(), c, nil, "ns", deploymentRef)
 	if err != nil {
 		t.Fatalf("Resolve: %v", err)
@@ -145,13 +109,12 @@ func TestScaleSubresourceApply(t *testing.T) {
 	if err != nil || !changed {
 		t.Errorf("Apply(4) = (%t, %v), want (true, nil)", changed, err)
 	}
-	if diff := cmp.Diff([]int32{4}, updates); diff != "" {
+	if diff := cmp.Diff([]string{"ns/granite=4"}, scales.Updates()); diff != "" {
 		t.Errorf("updates: -want +got:\n%s", diff)
 	}
-	scale.ResourceVersion = "5" // someone else changed the target
-	stale, _ := Resolve(context.Background(), scaleClient(scaleOf("app=granite"), nil, &updates), nil, "ns", deploymentRef)
-	stale.Scale.ResourceVersion = "3"
-	if _, err := a.Apply(context.Background(), stale, 2); !apierrors.IsConflict(err) {
+	// The update moved the target on: a write from what was read before it
+	// is stale.
+	if _, err := a.Apply(context.Background(), target, 2); !apierrors.IsConflict(err) {
 		t.Errorf("Apply with a stale resourceVersion: error = %v, want Conflict", err)
 	}
 
@@ -159,16 +122,6 @@ func TestScaleSubresourceApply(t *testing.T) {
 	if err != nil || changed {
 		t.Errorf("MetricsOnly.Apply = (%t, %v), want (false, nil)", changed, err)
 	}
-}
-
-// countingScales counts the /scale GETs of c.
-func countingScales(scale *autoscalingv1.Scale, gets *int) client.Client {
-	return fake.NewClientBuilder().WithScheme(clientgoscheme.Scheme).WithInterceptorFuncs(interceptor.Funcs{
-		SubResourceGet: func(_ context.Context, _ client.Client, _ string, _, out client.Object, _ ...client.SubResourceGetOption) error {
-			*gets++
-			return toUnstructured(scale, out.(*unstructured.Unstructured))
-		},
-	}).Build()
 }
 
 // TestResolveFromTheWorkloadCache: Deployments and StatefulSets the cache
@@ -208,7 +161,6 @@ func TestResolveFromTheWorkloadCache(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			gets := 0
 			workloads := fake.NewClientBuilder().WithScheme(clientgoscheme.Scheme).WithObjects(tc.cached...).
 				WithInterceptorFuncs(interceptor.Funcs{Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 					if tc.cacheErr != nil {
@@ -216,7 +168,8 @@ func TestResolveFromTheWorkloadCache(t *testing.T) {
 					}
 					return c.Get(ctx, key, obj, opts...)
 				}}).Build()
-			target, err := Resolve(context.Background(), countingScales(served, &gets), workloads, "ns", tc.ref)
+			c, fakeScales := scaleClient(served, nil)
+			target, err := Resolve(context.Background(), c, workloads, "ns", tc.ref)
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) || errors.Is(err, ErrTargetNotFound) || errors.Is(err, ErrTargetNotScalable) {
 					t.Errorf("error = %v, want the cache's error unclassified", err)
@@ -231,7 +184,7 @@ func TestResolveFromTheWorkloadCache(t *testing.T) {
 				Replicas int32
 				RV       string
 				Selector string
-			}{gets, target.Replicas(), target.Scale.ResourceVersion, target.Selector.String()}
+			}{fakeScales.Gets(), target.Replicas(), target.Scale.ResourceVersion, target.Selector.String()}
 			want := struct {
 				Gets     int
 				Replicas int32

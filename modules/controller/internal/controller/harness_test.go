@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -24,13 +20,13 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/capacity"
 	"github.com/wva-project/wva/modules/controller/internal/actuation"
 	"github.com/wva-project/wva/modules/controller/internal/metricsource"
+	"github.com/wva-project/wva/modules/controller/internal/scaletest"
 	"github.com/wva-project/wva/modules/controller/internal/telemetry"
 )
 
@@ -45,81 +41,12 @@ const (
 
 var start = time.Date(2025, 11, 26, 12, 0, 0, 0, time.UTC)
 
-// scales is the fake /scale subresource of the harness's Deployments: the
-// fake client's own one formats selectors in a way labels.Parse rejects.
-type scales struct {
-	mu      sync.Mutex
-	byName  map[string]*autoscalingv1.Scale // "namespace/name"
-	updates []string                        // "namespace/name=replicas"
-	gets    int
-	getErr  error
-	updErr  error
-}
-
-func (s *scales) set(name string, replicas int32) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.byName[ns+"/"+name] = &autoscalingv1.Scale{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, ResourceVersion: "1"},
-		Spec:       autoscalingv1.ScaleSpec{Replicas: replicas},
-		Status:     autoscalingv1.ScaleStatus{Replicas: replicas, Selector: "app=" + name},
-	}
-}
-
-func (s *scales) funcs() interceptor.Funcs {
-	return interceptor.Funcs{
-		SubResourceGet: func(_ context.Context, _ client.Client, sub string, obj, out client.Object, _ ...client.SubResourceGetOption) error {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.gets++
-			if s.getErr != nil {
-				return s.getErr
-			}
-			sc, ok := s.byName[obj.GetNamespace()+"/"+obj.GetName()]
-			if sub != "scale" || !ok {
-				return apierrors.NewNotFound(appsv1.Resource("deployments"), obj.GetName())
-			}
-			return toUnstructured(sc, out.(*unstructured.Unstructured))
-		},
-		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-			if sub != "scale" {
-				return c.SubResource(sub).Update(ctx, obj, opts...)
-			}
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			if s.updErr != nil {
-				return s.updErr
-			}
-			o := (&client.SubResourceUpdateOptions{}).ApplyOptions(opts)
-			body := &autoscalingv1.Scale{}
-			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.SubResourceBody.(*unstructured.Unstructured).Object, body); err != nil {
-				return err
-			}
-			k := obj.GetNamespace() + "/" + obj.GetName()
-			s.byName[k] = body.DeepCopy()
-			s.updates = append(s.updates, k+"="+fmtInt(body.Spec.Replicas))
-			return nil
-		},
-	}
-}
-
-// toUnstructured fills out, the unstructured Scale the client reads /scale into.
-func toUnstructured(scale *autoscalingv1.Scale, out *unstructured.Unstructured) error {
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(scale)
-	if err != nil {
-		return err
-	}
-	out.Object = m
-	out.SetGroupVersionKind(actuation.ScaleGVK)
-	return nil
-}
-
 func fmtInt(i int32) string { return strconv.Itoa(int(i)) }
 
 type harness struct {
 	t         *testing.T
 	client    client.Client
-	scales    *scales
+	scales    *scaletest.Fake
 	store     *capacity.Store
 	source    *countingSource
 	clock     *clocktesting.FakeClock
@@ -161,13 +88,13 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	static := &metricsource.Static{Metrics: map[string]capacity.ReplicaMetrics{}}
 	h := &harness{
 		t:        t,
-		scales:   &scales{byName: map[string]*autoscalingv1.Scale{}},
+		scales:   scaletest.New(),
 		store:    capacity.NewStore(capacity.Parse(map[string]string{"default": "kvCacheThreshold: 0.80\n"}, "7")),
 		source:   &countingSource{Source: static},
 		clock:    clocktesting.NewFakeClock(start),
 		recorder: events.NewFakeRecorder(100),
 	}
-	funcs := h.scales.funcs()
+	funcs := h.scales.Funcs()
 	funcs.SubResourcePatch = func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
 		h.patches++
 		if h.conflicts > 0 {
@@ -289,11 +216,10 @@ func (h *harness) pass(ctx context.Context) reconcile.Result {
 
 // setReplicas changes a Deployment's replicas as another writer (an HPA) would.
 func (h *harness) setReplicas(name string, replicas int32) {
-	h.scales.mu.Lock()
-	defer h.scales.mu.Unlock()
-	sc := h.scales.byName[ns+"/"+name]
+	sc := h.scales.Scale(ns, name)
 	sc.Spec.Replicas = replicas
 	sc.ResourceVersion += "1"
+	h.scales.Set(sc)
 }
 
 func (h *harness) get(name string) *v1alpha1.VariantAutoscaling {

@@ -89,7 +89,7 @@ func TestPassWithoutScaling(t *testing.T) {
 			tc.opts.objects = []client.Object{variant("granite-a", "10", 1, nil), pod("granite-a", 0)}
 			h := newHarness(t, tc.opts)
 			if tc.deployment {
-				h.scales.set("granite-a", 1)
+				h.scales.SetReplicas(ns, "granite-a", 1)
 			}
 			if tc.withMetrics {
 				h.metrics("granite-a-0", satKv, satQueue)
@@ -102,7 +102,7 @@ func TestPassWithoutScaling(t *testing.T) {
 			diff(t, "conditions", tc.wantConditions, conditions(va))
 			diff(t, "replicas", tc.wantReplicas, [2]int32{va.Status.CurrentReplicas, va.Status.DesiredReplicas})
 			diff(t, "observedGeneration", int64(3), va.Status.ObservedGeneration)
-			diff(t, "scale updates", []string(nil), h.scales.updates)
+			diff(t, "scale updates", []string(nil), h.scales.Updates())
 			diff(t, "events", []string(nil), h.events())
 		})
 	}
@@ -113,12 +113,12 @@ func TestPassWithoutScaling(t *testing.T) {
 // it settles after becoming Ready; then its metrics count.
 func TestScaleUpThenCapacityInFlight(t *testing.T) {
 	h := newHarness(t, harnessOpts{objects: []client.Object{variant("granite-a", "10", 1, nil), pod("granite-a", 0)}})
-	h.scales.set("granite-a", 1)
+	h.scales.SetReplicas(ns, "granite-a", 1)
 	h.metrics("granite-a-0", satKv, satQueue)
 	ctx := context.Background()
 
 	h.pass(ctx)
-	diff(t, "scale updates", []string{"production/granite-a=2"}, h.scales.updates)
+	diff(t, "scale updates", []string{"production/granite-a=2"}, h.scales.Updates())
 	va := h.get("granite-a")
 	diff(t, "replicas", [2]int32{1, 2}, [2]int32{va.Status.CurrentReplicas, va.Status.DesiredReplicas})
 	diff(t, "lastScaleTime", ptr.To(metav1.NewTime(start)), va.Status.LastScaleTime)
@@ -135,7 +135,7 @@ func TestScaleUpThenCapacityInFlight(t *testing.T) {
 	// The Deployment has no second pod yet: the replica is in flight.
 	h.clock.Step(time.Second)
 	h.pass(ctx)
-	diff(t, "scale updates while the pod is not created", []string{"production/granite-a=2"}, h.scales.updates)
+	diff(t, "scale updates while the pod is not created", []string{"production/granite-a=2"}, h.scales.Updates())
 	va = h.get("granite-a")
 	diff(t, "decision while in flight", "NoChange", va.Status.LastAnalysis.Decision)
 	contains(t, "reason", va.Status.LastAnalysis.Reason, "scale-up held: 1 replica of the model is still starting (capacity in flight)")
@@ -159,13 +159,13 @@ func TestScaleUpThenCapacityInFlight(t *testing.T) {
 	diff(t, "requeue at the end of the settle time", reconcile.Result{RequeueAfter: 10 * time.Second}, res)
 	contains(t, "reason while settling", h.get("granite-a").Status.LastAnalysis.Reason,
 		"granite-a-1 (Ready for 50s, settling for 1m0s before its metrics count)")
-	diff(t, "scale updates while settling", []string{"production/granite-a=2"}, h.scales.updates)
+	diff(t, "scale updates while settling", []string{"production/granite-a=2"}, h.scales.Updates())
 	// ...and counts: one saturated and one idle replica need nothing more.
 	h.clock.Step(10 * time.Second)
 	h.pass(ctx)
 	va = h.get("granite-a")
 	diff(t, "replicas analysed once settled", [2]int32{2, 1}, [2]int32{va.Status.LastAnalysis.Replicas, va.Status.LastAnalysis.SaturatedReplicas})
-	diff(t, "scale updates once settled", []string{"production/granite-a=2"}, h.scales.updates)
+	diff(t, "scale updates once settled", []string{"production/granite-a=2"}, h.scales.Updates())
 }
 
 // TestReplicasWithoutMetricsDoNotFreezeScaleUp: a pod still Pending after
@@ -190,12 +190,12 @@ func TestReplicasWithoutMetricsDoNotFreezeScaleUp(t *testing.T) {
 			h := newHarness(t, harnessOpts{objects: []client.Object{
 				variant("granite-a", "10", 1, ptr.To[int32](5)), pod("granite-a", 0), pod("granite-a", 1), tc.third,
 			}})
-			h.scales.set("granite-a", 3)
+			h.scales.SetReplicas(ns, "granite-a", 3)
 			h.metrics("granite-a-0", satKv, satQueue)
 			h.metrics("granite-a-1", 0.85, 1)
 			h.pass(context.Background())
 
-			diff(t, "scale updates", []string{"production/granite-a=4"}, h.scales.updates)
+			diff(t, "scale updates", []string{"production/granite-a=4"}, h.scales.Updates())
 			va := h.get("granite-a")
 			diff(t, "MetricsAvailable", "True/MetricsPartial", conditions(va)["MetricsAvailable"])
 			contains(t, "reason", va.Status.LastAnalysis.Reason, "without metrics (never counted as idle, blocks scale-down): "+tc.wantWhy)
@@ -216,12 +216,12 @@ func TestStartingReplicaHoldsScaleUpOfEveryVariant(t *testing.T) {
 		variant("granite-l4", "10", 1, nil), variant("granite-a100", "40", 1, nil),
 		pendingPod("granite-l4", 0, start.Add(-time.Minute)), pod("granite-a100", 0),
 	}})
-	h.scales.set("granite-l4", 1)
-	h.scales.set("granite-a100", 1)
+	h.scales.SetReplicas(ns, "granite-l4", 1)
+	h.scales.SetReplicas(ns, "granite-a100", 1)
 	h.metrics("granite-a100-0", satKv, satQueue)
 	h.pass(context.Background())
 
-	diff(t, "scale updates", []string(nil), h.scales.updates)
+	diff(t, "scale updates", []string(nil), h.scales.Updates())
 	for _, name := range []string{"granite-l4", "granite-a100"} {
 		a := h.get(name).Status.LastAnalysis
 		diff(t, name+" decision", "NoChange", a.Decision)
@@ -235,15 +235,15 @@ func TestStartingReplicaHoldsScaleUpOfEveryVariant(t *testing.T) {
 // period only.
 func TestUnlistedReplicasPastTheGraceAreMissing(t *testing.T) {
 	h := newHarness(t, harnessOpts{objects: []client.Object{variant("granite-a", "10", 1, nil), pod("granite-a", 0)}})
-	h.scales.set("granite-a", 2)
+	h.scales.SetReplicas(ns, "granite-a", 2)
 	h.metrics("granite-a-0", satKv, satQueue)
 	ctx := context.Background()
 	res := h.pass(ctx)
-	diff(t, "scale updates within the grace", []string(nil), h.scales.updates)
+	diff(t, "scale updates within the grace", []string(nil), h.scales.Updates())
 	diff(t, "result", reconcile.Result{RequeueAfter: interval}, res)
 	h.clock.Step(grace)
 	h.pass(ctx)
-	diff(t, "scale updates after the grace", []string{"production/granite-a=3"}, h.scales.updates)
+	diff(t, "scale updates after the grace", []string{"production/granite-a=3"}, h.scales.Updates())
 }
 
 // TestOneAnalysisPerPass: one pass over a model of two variants reads the
@@ -254,16 +254,16 @@ func TestOneAnalysisPerPass(t *testing.T) {
 		variant("granite-a100", "40", 1, nil), variant("granite-l4", "10", 1, ptr.To[int32](4)),
 		pod("granite-a100", 0), pod("granite-l4", 0),
 	}})
-	h.scales.set("granite-a100", 1)
-	h.scales.set("granite-l4", 1)
+	h.scales.SetReplicas(ns, "granite-a100", 1)
+	h.scales.SetReplicas(ns, "granite-l4", 1)
 	h.metrics("granite-a100-0", satKv, satQueue)
 	h.metrics("granite-l4-0", 0.9, 8)
 
 	h.pass(context.Background())
 
 	diff(t, "metrics reads", 1, h.source.calls)
-	diff(t, "/scale reads", 2, h.scales.gets)
-	diff(t, "scale updates: the cheapest variant", []string{"production/granite-l4=2"}, h.scales.updates)
+	diff(t, "/scale reads", 2, h.scales.Gets())
+	diff(t, "scale updates: the cheapest variant", []string{"production/granite-l4=2"}, h.scales.Updates())
 	for _, name := range []string{"granite-a100", "granite-l4"} {
 		diff(t, name+" pooled replicas", int32(2), h.get(name).Status.LastAnalysis.Replicas)
 	}
@@ -277,7 +277,7 @@ func TestScaleDownTimeline(t *testing.T) {
 	h := newHarness(t, harnessOpts{objects: []client.Object{
 		variant("granite-a", "10", 1, nil), pod("granite-a", 0), pod("granite-a", 1), pod("granite-a", 2),
 	}})
-	h.scales.set("granite-a", 3)
+	h.scales.SetReplicas(ns, "granite-a", 3)
 	for i := range 3 {
 		h.metrics("granite-a-"+fmtInt(int32(i)), idleKv, idleQueue)
 	}
@@ -289,11 +289,11 @@ func TestScaleDownTimeline(t *testing.T) {
 	h.clock.Step(window - 10*time.Second)
 	res = h.pass(ctx)
 	diff(t, "requeued for the end of the window", reconcile.Result{RequeueAfter: 10 * time.Second}, res)
-	diff(t, "scale updates within the window", []string(nil), h.scales.updates)
+	diff(t, "scale updates within the window", []string(nil), h.scales.Updates())
 
 	h.clock.Step(10 * time.Second)
 	h.pass(ctx)
-	diff(t, "first step", []string{"production/granite-a=2"}, h.scales.updates)
+	diff(t, "first step", []string{"production/granite-a=2"}, h.scales.Updates())
 	va := h.get("granite-a")
 	diff(t, "decision at the step", "ScaleDown", va.Status.LastAnalysis.Decision)
 	diff(t, "lastScaleTime", ptr.To(metav1.NewTime(start.Add(window))), va.Status.LastScaleTime)
@@ -307,7 +307,7 @@ func TestScaleDownTimeline(t *testing.T) {
 	contains(t, "reason after the step", h.get("granite-a").Status.LastAnalysis.Reason, "(4m30s remaining)")
 	h.clock.Step(window - interval)
 	h.pass(ctx)
-	diff(t, "second step, one window after the first", []string{"production/granite-a=2", "production/granite-a=1"}, h.scales.updates)
+	diff(t, "second step, one window after the first", []string{"production/granite-a=2", "production/granite-a=1"}, h.scales.Updates())
 	if got := eventReasons(h.events()); len(got) != 2 || got[0] != "Scaled" || got[1] != "Scaled" {
 		t.Errorf("events = %q, want two Scaled events", got)
 	}
@@ -317,7 +317,7 @@ func TestScaleDownWindowRestartsWhenInterrupted(t *testing.T) {
 	h := newHarness(t, harnessOpts{objects: []client.Object{
 		variant("granite-a", "10", 1, nil), pod("granite-a", 0), pod("granite-a", 1),
 	}})
-	h.scales.set("granite-a", 2)
+	h.scales.SetReplicas(ns, "granite-a", 2)
 	idle := func() { h.metrics("granite-a-0", idleKv, idleQueue); h.metrics("granite-a-1", idleKv, idleQueue) }
 	ctx := context.Background()
 	idle()
@@ -328,10 +328,10 @@ func TestScaleDownWindowRestartsWhenInterrupted(t *testing.T) {
 	idle()
 	h.clock.Step(2 * time.Minute)
 	h.pass(ctx) // 6 minutes after the first, but a new window started
-	diff(t, "scale updates", []string(nil), h.scales.updates)
+	diff(t, "scale updates", []string(nil), h.scales.Updates())
 	h.clock.Step(window)
 	h.pass(ctx)
-	diff(t, "scale updates after a full window", []string{"production/granite-a=1"}, h.scales.updates)
+	diff(t, "scale updates after a full window", []string{"production/granite-a=1"}, h.scales.Updates())
 }
 
 // TestMetricsActuationHoldsTheLoweredCount: in metrics actuation the lowered
@@ -341,7 +341,7 @@ func TestMetricsActuationHoldsTheLoweredCount(t *testing.T) {
 	h := newHarness(t, harnessOpts{metrics: true, objects: []client.Object{
 		variant("granite-a", "10", 1, nil), pod("granite-a", 0), pod("granite-a", 1), pod("granite-a", 2),
 	}})
-	h.scales.set("granite-a", 3)
+	h.scales.SetReplicas(ns, "granite-a", 3)
 	for i := range 3 {
 		h.metrics("granite-a-"+fmtInt(int32(i)), idleKv, idleQueue)
 	}
@@ -368,7 +368,7 @@ func TestMetricsActuationHoldsTheLoweredCount(t *testing.T) {
 		}
 	}
 	diff(t, "events while held", []string(nil), h.events())
-	diff(t, "scale updates (metrics actuation writes none)", []string(nil), h.scales.updates)
+	diff(t, "scale updates (metrics actuation writes none)", []string(nil), h.scales.Updates())
 
 	// The HPA reaches 2: the next window starts at this pass.
 	h.setReplicas("granite-a", 2)
@@ -391,7 +391,7 @@ func TestMetricsActuationHoldEndsWhenUnsafe(t *testing.T) {
 	h := newHarness(t, harnessOpts{metrics: true, objects: []client.Object{
 		variant("granite-a", "10", 1, nil), pod("granite-a", 0), pod("granite-a", 1),
 	}})
-	h.scales.set("granite-a", 2)
+	h.scales.SetReplicas(ns, "granite-a", 2)
 	idle := func() { h.metrics("granite-a-0", idleKv, idleQueue); h.metrics("granite-a-1", idleKv, idleQueue) }
 	idle()
 	ctx := context.Background()
@@ -420,13 +420,13 @@ func TestCheapestUpMostExpensiveDown(t *testing.T) {
 		variant("granite-l4", "10", 1, nil), variant("granite-a100", "40", 0, nil),
 		pod("granite-l4", 0), pod("granite-a100", 0),
 	}})
-	h.scales.set("granite-l4", 1)
-	h.scales.set("granite-a100", 1)
+	h.scales.SetReplicas(ns, "granite-l4", 1)
+	h.scales.SetReplicas(ns, "granite-a100", 1)
 	h.metrics("granite-l4-0", satKv, satQueue)
 	h.metrics("granite-a100-0", satKv, satQueue)
 	ctx := context.Background()
 	h.pass(ctx)
-	diff(t, "scale-up", []string{"production/granite-l4=2"}, h.scales.updates)
+	diff(t, "scale-up", []string{"production/granite-l4=2"}, h.scales.Updates())
 
 	h.addPod(pod("granite-l4", 1))
 	for _, p := range []string{"granite-l4-0", "granite-l4-1", "granite-a100-0"} {
@@ -436,7 +436,7 @@ func TestCheapestUpMostExpensiveDown(t *testing.T) {
 	h.pass(ctx)
 	h.clock.Step(window)
 	h.pass(ctx)
-	diff(t, "scale-down", []string{"production/granite-l4=2", "production/granite-a100=0"}, h.scales.updates)
+	diff(t, "scale-down", []string{"production/granite-l4=2", "production/granite-a100=0"}, h.scales.Updates())
 }
 
 // TestMissingMetricsAreExplained: when no pod reports, MetricsAvailable names
@@ -446,7 +446,7 @@ func TestMissingMetricsAreExplained(t *testing.T) {
 		objects: []client.Object{variant("granite-a", "10", 1, nil), pod("granite-a", 0)},
 		source:  &explainingSource{names: []string{"ibm/granite-13b-instruct", "meta/llama-70b"}},
 	})
-	h.scales.set("granite-a", 1)
+	h.scales.SetReplicas(ns, "granite-a", 1)
 	h.pass(context.Background())
 	c := h.get("granite-a").Status.Conditions
 	var msg string
@@ -479,8 +479,8 @@ func (s *explainingSource) ModelNames(context.Context, string, int) ([]string, e
 func TestVariantLeavingTheModelLosesItsSeries(t *testing.T) {
 	gone := variant("granite-b", "10", 1, nil)
 	h := newHarness(t, harnessOpts{objects: []client.Object{variant("granite-a", "10", 1, nil), gone}})
-	h.scales.set("granite-a", 1)
-	h.scales.set("granite-b", 1)
+	h.scales.SetReplicas(ns, "granite-a", 1)
+	h.scales.SetReplicas(ns, "granite-b", 1)
 	ctx := context.Background()
 	h.pass(ctx)
 	diff(t, "series before", 2, testutil.CollectAndCount(h.telemetry.DesiredReplicas))
@@ -498,7 +498,7 @@ func TestVariantLeavingTheModelLosesItsSeries(t *testing.T) {
 
 func TestPassDoesNotRewriteAnUnchangedStatus(t *testing.T) {
 	h := newHarness(t, harnessOpts{objects: []client.Object{variant("granite-a", "10", 1, nil), pod("granite-a", 0)}})
-	h.scales.set("granite-a", 1)
+	h.scales.SetReplicas(ns, "granite-a", 1)
 	h.metrics("granite-a-0", 0.5, 1) // within thresholds, one replica: NoChange
 	ctx := context.Background()
 	h.pass(ctx)
@@ -510,7 +510,7 @@ func TestPassDoesNotRewriteAnUnchangedStatus(t *testing.T) {
 func TestPassErrors(t *testing.T) {
 	t.Run("API error reading the target is retried", func(t *testing.T) {
 		h := newHarness(t, harnessOpts{objects: []client.Object{variant("granite-a", "10", 1, nil)}})
-		h.scales.getErr = apierrors.NewServiceUnavailable("etcd down")
+		h.scales.FailGets(apierrors.NewServiceUnavailable("etcd down"))
 		_, err := h.model.Reconcile(context.Background(), ModelKey{Namespace: ns, ModelID: model})
 		if !apierrors.IsServiceUnavailable(err) {
 			t.Errorf("error = %v, want ServiceUnavailable", err)
@@ -519,9 +519,9 @@ func TestPassErrors(t *testing.T) {
 	})
 	t.Run("scale conflict is retried", func(t *testing.T) {
 		h := newHarness(t, harnessOpts{objects: []client.Object{variant("granite-a", "10", 1, nil), pod("granite-a", 0)}})
-		h.scales.set("granite-a", 1)
+		h.scales.SetReplicas(ns, "granite-a", 1)
 		h.metrics("granite-a-0", satKv, satQueue)
-		h.scales.updErr = apierrors.NewConflict(schema.GroupResource{Group: "apps", Resource: "deployments"}, "granite-a", errors.New("changed"))
+		h.scales.FailUpdates(apierrors.NewConflict(schema.GroupResource{Group: "apps", Resource: "deployments"}, "granite-a", errors.New("changed")))
 		_, err := h.model.Reconcile(context.Background(), ModelKey{Namespace: ns, ModelID: model})
 		if !apierrors.IsConflict(err) {
 			t.Errorf("error = %v, want Conflict", err)
@@ -567,7 +567,7 @@ func TestNamespaceWithoutVariantsLeavesThePodCache(t *testing.T) {
 	a, b := variant("granite-a", "10", 1, nil), variant("granite-b", "10", 1, nil)
 	b.Spec.ModelID = "other-model"
 	h := newHarness(t, harnessOpts{objects: []client.Object{a, b}})
-	h.scales.set("granite-a", 1)
+	h.scales.SetReplicas(ns, "granite-a", 1)
 	pods := &forgettingPods{clientWorkloads: clientWorkloads{h.client}}
 	h.model.workloads = pods
 	ctx := context.Background()
