@@ -1,42 +1,21 @@
 # Workload Variant Autoscaler (WVA): developer Makefile.
 #
 # Every target loops over the Go modules of the workspace (never `go test ./...`
-# at the root). Tools are pinned here and installed into ./bin by `go install`,
-# so a fresh machine needs only Go and make. `make help` lists the targets.
+# at the root). Tools are pinned in hack/variables.mk and installed into ./bin
+# by `go install`, so a fresh machine needs only Go and make. `make help` lists
+# the targets.
 
 SHELL := /usr/bin/env bash -o pipefail
 .SHELLFLAGS := -ec
 .DEFAULT_GOAL := help
 
-ROOT := $(CURDIR)
-BIN  := $(ROOT)/bin
-export PATH := $(BIN):$(PATH)
-
-# Go modules of the workspace, in dependency order. Tests that need a real
-# control plane or cluster sit behind build tags (integration, e2e) and run
-# through their own targets; `go test` without tags runs the unit tests only.
-MODULES := modules/capacity modules/api modules/controller e2e
-
-GO          ?= go
-GOTESTFLAGS ?=
-FUZZTIME    ?= 30s
-BENCHTIME   ?= 1s
-COUNT       ?= 100
-
-## Tool versions (installed into ./bin, one binary per version).
-GOLANGCI_LINT_VERSION  ?= v2.15.0
-CONTROLLER_GEN_VERSION ?= v0.23.0
-# actionlint (github.com/rhysd/actionlint) checks .github/workflows.
-ACTIONLINT_VERSION     ?= v1.7.12
-
-GOLANGCI_LINT  := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
-CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
-ACTIONLINT     := $(BIN)/actionlint-$(ACTIONLINT_VERSION)
-
-# Area-specific targets (API generation, control plane, kind, e2e) live in
+# Every variable (paths, tool versions and paths, images, knobs) is assigned
+# in hack/variables.mk, after hack/versions.mk, which pins every source-built
+# component in one place; both are read once, before any rule. The rules of
+# each area (API generation, control plane, kind, e2e, ...) live in
 # hack/mk/*.mk so that each stays next to the code it drives.
-# hack/versions.mk pins every source-built component in one place.
 include hack/versions.mk
+include hack/variables.mk
 include $(sort $(wildcard hack/mk/*.mk))
 
 ##@ General

@@ -22,7 +22,7 @@ import (
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 
-// The images of the demo: the tags `make e2e-images` writes (hack/mk/e2e.mk).
+// The images of the demo: the tags `make e2e-images` writes (hack/variables.mk).
 var demoImages = []string{
 	"localhost/wva-e2e/prometheus:dev",
 	"localhost/wva-e2e/vllm-emulator:dev",

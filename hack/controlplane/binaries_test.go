@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// binaries locates the build output the way hack/mk/controlplane.mk lays it
-// out: $BIN (default: bin/ at the repository root) and hack/versions.mk.
+// binaries locates the build output the way hack/variables.mk lays it out:
+// $BIN (default: bin/ at the repository root) and hack/versions.mk.
 type binaries struct {
 	dir      string
 	versions map[string]string

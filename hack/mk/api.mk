@@ -1,36 +1,9 @@
 # API code and manifest generation (modules/api, deploy/kustomize/base).
 #
-# Included by the root Makefile, which defines ROOT, BIN, GO and CONTROLLER_GEN.
-# Every generated file is committed; `make verify` fails when regenerating
-# changes one of them.
-
-API_MODULE      := modules/api
-BOILERPLATE     := $(ROOT)/hack/boilerplate.go.txt
-CRD_OUTPUT_DIR  := deploy/kustomize/base/crd
-RBAC_OUTPUT_DIR := deploy/kustomize/base/rbac
-
-# RBAC generation. The manager's ClusterRole and namespaced Role are named
-# $(RBAC_ROLE_NAME) and written to $(RBAC_OUTPUT_DIR)/role.yaml, which until
-# then is maintained by hand in exactly the form controller-gen produces.
-# To generate it from the controller's +kubebuilder:rbac markers, set
-#
-#   RBAC_MODULE := modules/controller
-#
-# (here, or in the controller's own fragment: the variable is read only when
-# the recipes run, so a fragment included after this one can set it). The
-# markers are read from $(RBAC_PATHS) inside that module; namespaced rules
-# (the ConfigMap, restricted by resourceNames) carry
-# namespace=workload-variant-autoscaler-system. Leader election, metrics auth
-# and the bindings stay hand-written next to role.yaml.
-RBAC_MODULE    ?=
-RBAC_PATHS     ?= ./...
-RBAC_ROLE_NAME ?= wva-manager-role
-
-# Files and directories that `generate` and `manifests` write (relative to
-# ROOT). Deferred (=) so that RBAC_MODULE may be set by a later fragment.
-GENERATED_PATHS = $(API_MODULE)/v1alpha1/zz_generated.deepcopy.go \
-	$(CRD_OUTPUT_DIR) \
-	$(if $(RBAC_MODULE),$(RBAC_OUTPUT_DIR)/role.yaml)
+# The variables (API_MODULE, CRD_OUTPUT_DIR, the RBAC_* settings,
+# GENERATED_PATHS, CONTROLLER_GEN, ...) are in hack/variables.mk. Every
+# generated file is committed; `make verify` fails when regenerating changes
+# one of them.
 
 ##@ Generate
 

@@ -1,19 +1,9 @@
 # The controller module (modules/controller): binary, local run, envtest
 # integration suite and the RBAC generated from its +kubebuilder:rbac markers.
 #
-# Included by the root Makefile (ROOT, BIN, GO, CONTROLLER_GEN). ENVTEST_ASSETS
-# and the controlplane target come from controlplane.mk; they are only used in
-# prerequisites and recipes, so the include order does not matter.
-
-CONTROLLER_MODULE := modules/controller
-CONTROLLER_BINARY := $(BIN)/wva-controller
-KUBECTL_WVA_BINARY := $(BIN)/kubectl-wva
-# Flags of `make run`, e.g. make run RUN_ARGS="--prometheus-url=http://localhost:9090".
-RUN_ARGS ?= --zap-devel --metrics-bind-address=0
-INTEGRATION_TIMEOUT ?= 10m
-
-# `make manifests` (api.mk) also regenerates role.yaml from this module's markers.
-RBAC_MODULE := $(CONTROLLER_MODULE)
+# The variables (CONTROLLER_MODULE, CONTROLLER_BINARY, RUN_ARGS, ENVTEST_ASSETS,
+# RBAC_MODULE, which points `make manifests` at this module's markers, ...) are
+# in hack/variables.mk.
 
 ##@ Controller
 
@@ -35,9 +25,6 @@ run: ## Run the controller against the current kubeconfig (RUN_ARGS adds flags; 
 test-integration: controlplane ## Run the controller's envtest suite on the source-built kube-apiserver and etcd.
 	cd $(CONTROLLER_MODULE) && KUBEBUILDER_ASSETS=$(ENVTEST_ASSETS) \
 		$(GO) test -race -count=1 -tags integration -timeout $(INTEGRATION_TIMEOUT) $(GOTESTFLAGS) ./test/integration/...
-
-# Flags of the scale benchmark, e.g. make bench-scale BENCH_SCALE_ARGS="-fanout=1000 -memory-vas=0 -idle-vas=0".
-BENCH_SCALE_ARGS ?=
 
 .PHONY: bench-scale
 bench-scale: $(ENVTEST_BINARIES) build-controller ## Run the scale benchmark (not in `make test`): fan-out at 200/1000/2000 VAs, memory, idle CPU (docs/performance.md).

@@ -2,32 +2,8 @@
 #
 # Every binary lives under $(BIN)/<component>/<version>/, so make skips those
 # that exist and a version bump in hack/versions.mk rebuilds exactly what it
-# names. Other fragments use the variables below rather than the paths.
-
-include $(ROOT)/hack/versions.mk
-
-CONTROLPLANE_DIR := $(ROOT)/hack/controlplane
-CONTROLPLANE_BUILD := BIN=$(BIN) GO=$(GO) $(CONTROLPLANE_DIR)/build.sh
-
-# Kubernetes commands built from k8s.io/kubernetes/cmd/<name> (keep in step
-# with hack/controlplane/commands.sh).
-KUBERNETES_COMMANDS := kube-apiserver kubectl kube-controller-manager kube-scheduler kube-proxy kubelet kubeadm
-
-KUBERNETES_BIN      := $(BIN)/kubernetes/$(KUBERNETES_VERSION)
-KUBERNETES_BINARIES := $(addprefix $(KUBERNETES_BIN)/,$(KUBERNETES_COMMANDS))
-KUBE_APISERVER      := $(KUBERNETES_BIN)/kube-apiserver
-KUBECTL             := $(KUBERNETES_BIN)/kubectl
-KUBEADM             := $(KUBERNETES_BIN)/kubeadm
-KUBELET             := $(KUBERNETES_BIN)/kubelet
-ETCD                := $(BIN)/etcd/$(ETCD_VERSION)/etcd
-COREDNS             := $(BIN)/coredns/$(COREDNS_VERSION)/coredns
-PAUSE               := $(BIN)/pause/$(PAUSE_VERSION)/pause
-KIND                := $(BIN)/kind/$(KIND_VERSION)/kind
-CRICTL              := $(BIN)/cri-tools/$(CRI_TOOLS_VERSION)/crictl
-
-# KUBEBUILDER_ASSETS for envtest: kube-apiserver, etcd and kubectl (symlinks).
-ENVTEST_ASSETS := $(BIN)/envtest/$(KUBERNETES_VERSION)
-ENVTEST_BINARIES := $(addprefix $(ENVTEST_ASSETS)/,kube-apiserver etcd kubectl)
+# names. The paths (KUBERNETES_BINARIES, ETCD, KIND, ENVTEST_ASSETS, ...) are
+# variables of hack/variables.mk, which the other areas use too.
 
 ##@ Control plane
 

@@ -2,48 +2,9 @@
 # uses it with the published kindest/node image; elsewhere (no registry, no
 # Docker engine) kind's podman provider runs a node image assembled offline
 # by hack/kind-offline from Debian packages and the binaries hack/controlplane
-# builds from Go modules. The variables below are exported for the e2e suite.
-
-include $(ROOT)/hack/versions.mk
-
-KIND_OFFLINE_DIR   := $(ROOT)/hack/kind-offline
-KIND_OFFLINE_CACHE := $(BIN)/kind-offline
-IMAGEWRITER        := $(KIND_OFFLINE_CACHE)/imagewriter
-KIND_OFFLINE_GO_SOURCES := $(shell find $(KIND_OFFLINE_DIR) -name '*.go' -not -name '*_test.go') \
-	$(KIND_OFFLINE_DIR)/go.mod $(KIND_OFFLINE_DIR)/go.sum
-
-# Cluster name for kind-up/kind-down/kind-load.
-KIND_CLUSTER ?= wva
-# docker where a Docker engine answers, podman otherwise; probed once, on first use.
-KIND_PROVIDER ?= $(eval KIND_PROVIDER := $(shell timeout 20 docker info >/dev/null 2>&1 && echo docker || echo podman))$(KIND_PROVIDER)
-# 1: use the offline node image (the default with podman); 0: the published one.
-KIND_OFFLINE ?= $(if $(filter podman,$(KIND_PROVIDER)),1,0)
-KIND_OFFLINE_NODE_IMAGE ?= localhost/kindest/node:$(KUBERNETES_VERSION)-offline
-# The published image is the one kind/cluster.yaml pins (kind's default for KIND_VERSION).
-KIND_PUBLISHED_NODE_IMAGE ?= $(shell sed -n 's/^ *image: *//p' $(ROOT)/kind/cluster.yaml)
-KIND_NODE_IMAGE ?= $(if $(filter 1,$(KIND_OFFLINE)),$(KIND_OFFLINE_NODE_IMAGE),$(KIND_PUBLISHED_NODE_IMAGE))
-KIND_CONFIG     ?= $(ROOT)/kind/$(if $(filter 1,$(KIND_OFFLINE)),cluster-offline.yaml,cluster.yaml)
-KIND_KUBECONFIG ?= $(BIN)/kubeconfig-$(KIND_CLUSTER)
-# kind reads the provider from KIND_EXPERIMENTAL_PROVIDER; podman reads its
-# ulimits from the containers.conf that kind-host writes.
-KIND_EXPERIMENTAL_PROVIDER ?= $(KIND_PROVIDER)
-CONTAINERS_CONF ?= $(if $(filter podman,$(KIND_PROVIDER)),$(KIND_OFFLINE_CACHE)/containers.conf)
-
-# The controller image, written without Docker by `make image`.
-CONTROLLER_IMAGE_NAME ?= ghcr.io/wva-project/wva-controller
-CONTROLLER_IMAGE_TAG  ?= dev
-CONTROLLER_IMAGE      ?= $(CONTROLLER_IMAGE_NAME):$(CONTROLLER_IMAGE_TAG)
-CONTROLLER_IMAGE_TAR  ?= $(BIN)/images/wva-controller-$(CONTROLLER_IMAGE_TAG).tar
-
-export KIND_CLUSTER KIND_PROVIDER KIND_NODE_IMAGE KIND_CONFIG KIND_KUBECONFIG \
-	KIND_EXPERIMENTAL_PROVIDER CONTAINERS_CONF CONTROLLER_IMAGE CONTROLLER_IMAGE_TAR
-
-# Environment of the hack/kind-offline scripts.
-KIND_OFFLINE_ENV = ROOT=$(ROOT) BIN=$(BIN) GO=$(GO) KIND=$(KIND) IMAGEWRITER=$(IMAGEWRITER) \
-	KUBERNETES_VERSION=$(KUBERNETES_VERSION) ETCD_VERSION=$(ETCD_VERSION) COREDNS_VERSION=$(COREDNS_VERSION) \
-	PAUSE_VERSION=$(PAUSE_VERSION) KIND_VERSION=$(KIND_VERSION) CRI_TOOLS_VERSION=$(CRI_TOOLS_VERSION)
-# What the offline node image is made of (file targets of controlplane.mk).
-KIND_NODE_INPUTS = $(KUBERNETES_BINARIES) $(ETCD) $(COREDNS) $(PAUSE) $(CRICTL)
+# builds from Go modules. The variables (KIND_PROVIDER, KIND_NODE_IMAGE,
+# IMAGEWRITER, CONTROLLER_IMAGE_TAR, ...), some exported for the e2e suite, are
+# in hack/variables.mk.
 
 ##@ Kind
 
@@ -76,7 +37,7 @@ kind-up: kind-image $(KIND) ## Create cluster KIND_CLUSTER (default wva) if miss
 kind-down: $(KIND) ## Delete cluster KIND_CLUSTER and its kubeconfig.
 	@$(KIND_OFFLINE_ENV) $(KIND_OFFLINE_DIR)/cluster.sh down
 
-# CONTROLLER_BINARY and build-controller (static, CGO_ENABLED=0 -trimpath) come from controller.mk.
+# build-controller (static, CGO_ENABLED=0 -trimpath, writes CONTROLLER_BINARY) comes from controller.mk.
 .PHONY: image
 image: build-controller $(IMAGEWRITER) ## Write the controller image tarball to bin/images/ (static, FROM scratch, no Docker).
 	$(IMAGEWRITER) controller -binary $(CONTROLLER_BINARY) -tag $(CONTROLLER_IMAGE) -o $(CONTROLLER_IMAGE_TAR)
@@ -92,7 +53,7 @@ docker-build: ## Build the controller image with Docker from /Dockerfile (where 
 .PHONY: test-kind-unit
 test-kind-unit: ## Unit tests of hack/kind-offline (image writer, component images, kind configs, scripts).
 	cd $(KIND_OFFLINE_DIR) && GOWORK=off $(GO) test -race -count=1 $(GOTESTFLAGS) ./...
-	@command -v shellcheck >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }
+	@$(KIND_OFFLINE_DIR)/install-shellcheck.sh
 	cd $(KIND_OFFLINE_DIR) && shellcheck -x -P SCRIPTDIR *.sh
 
 .PHONY: lint-kind

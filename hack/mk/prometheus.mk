@@ -2,14 +2,11 @@
 # module outside go.work), and the test that runs the controller's metrics
 # source against it.
 #
-# Included by the root Makefile (ROOT, BIN, GO, GOTESTFLAGS). The binary lives
-# under $(BIN)/prometheus/<version>/, so make skips it when it exists and a
-# version bump rebuilds it. Bumping: change PROMETHEUS_VERSION in
-# hack/versions.mk, run `make prometheus-gen`, commit hack/prometheus/go.{mod,sum}.
-
-PROMETHEUS_DIR    := $(ROOT)/hack/prometheus
-PROMETHEUS_BINARY := $(BIN)/prometheus/$(PROMETHEUS_VERSION)/prometheus
-PROMETHEUS_TEST_TIMEOUT ?= 5m
+# The variables (PROMETHEUS_DIR, PROMETHEUS_BINARY, PROMETHEUS_TEST_TIMEOUT)
+# are in hack/variables.mk. The binary lives under $(BIN)/prometheus/<version>/,
+# so make skips it when it exists and a version bump rebuilds it. Bumping:
+# change PROMETHEUS_VERSION in hack/versions.mk, run `make prometheus-gen`,
+# commit hack/prometheus/go.{mod,sum}.
 
 ##@ Prometheus
 

@@ -24,7 +24,7 @@ module=github.com/prometheus/prometheus
 log() { printf 'prometheus: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-[[ -n "${PROMETHEUS_VERSION:-}" ]] || die "PROMETHEUS_VERSION is not set (hack/mk/prometheus.mk pins it)"
+[[ -n "${PROMETHEUS_VERSION:-}" ]] || die "PROMETHEUS_VERSION is not set (hack/versions.mk pins it)"
 force=false
 if [[ "${1:-}" == "-f" ]]; then force=true; fi
 
