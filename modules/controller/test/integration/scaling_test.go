@@ -16,6 +16,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -223,6 +224,45 @@ func phases(history []int32) (up, down int) {
 	return up, down
 }
 
+// scaleWrites records when the manager's /scale updates were sent, for
+// those the API server accepted: the controller's own step times, which the
+// test's polling of the Deployment would blur by its sampling and its reads'
+// latency.
+type scaleWrites struct {
+	mu   sync.Mutex
+	sent []time.Time
+}
+
+func (s *scaleWrites) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+		sent := time.Now()
+		resp, err := rt.RoundTrip(r)
+		if err == nil && r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/scale") && resp.StatusCode < 300 {
+			s.mu.Lock()
+			s.sent = append(s.sent, sent)
+			s.mu.Unlock()
+		}
+		return resp, err
+	})
+}
+
+// since returns the writes sent after t.
+func (s *scaleWrites) since(t time.Time) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []time.Time
+	for _, at := range s.sent {
+		if at.After(t) {
+			out = append(out, at)
+		}
+	}
+	return out
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 // TestLoadCycleScaleActuation: under load the model steps up to the replicas
 // the load needs; once the load is gone it steps down to minReplicas, one
 // step per stabilization window, with one up phase and one down phase.
@@ -232,7 +272,10 @@ func TestLoadCycleScaleActuation(t *testing.T) {
 	k := startKubelet(t, ns)
 	source := &loadSource{}
 	source.load.Store(20) // needs 3 replicas (6.7 units each)
-	startManager(t, scalingOptions(cfgNS), source)
+	writes := &scaleWrites{}
+	cfg := rest.CopyConfig(restConfig)
+	cfg.Wrap(writes.wrap)
+	startManagerOn(t, cfg, scalingOptions(cfgNS), source, nil)
 	create(t, scalableVA(ns, "granite", "ibm/granite-13b", "10", 1, 4))
 
 	start := time.Now()
@@ -250,10 +293,16 @@ func TestLoadCycleScaleActuation(t *testing.T) {
 	source.load.Store(0)
 	idleAt := time.Now()
 	eventually(t, 2*scalingWindow+4*time.Second, "stepped down to 2", replicasAre(t, ns, "granite", 2))
-	first := time.Since(idleAt)
 	eventually(t, scalingWindow+4*time.Second, "stepped down to 1", replicasAre(t, ns, "granite", 1))
-	second := time.Since(idleAt) - first
-	t.Logf("idle: 3 -> 2 after %s, 2 -> 1 %s later", first.Round(time.Millisecond), second.Round(time.Millisecond))
+	// The steps as the controller sent them: the first a full window after
+	// the load went (the controller saw it at or after idleAt), the second a
+	// full window after the first.
+	steps := writes.since(idleAt)
+	if len(steps) != 2 {
+		t.Fatalf("%d /scale writes after the load stopped, want 2 (3 -> 2, 2 -> 1; history %v)", len(steps), k.history("granite"))
+	}
+	first, second := steps[0].Sub(idleAt), steps[1].Sub(steps[0])
+	t.Logf("idle: 3 -> 2 written %s after the load stopped, 2 -> 1 %s later", first.Round(time.Millisecond), second.Round(time.Millisecond))
 	if first < scalingWindow || second < scalingWindow {
 		t.Errorf("steps %s and %s apart: each step needs a full window of %s", first, second, scalingWindow)
 	}
