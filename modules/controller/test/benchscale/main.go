@@ -23,15 +23,16 @@ func main() { os.Exit(run()) }
 
 func run() int {
 	var (
-		b          bench
-		fanouts    string
-		memoryVAs  int
-		configMaps int
-		pods       int
-		idleVAs    int
-		idleWindow time.Duration
-		extra      string
-		timeout    time.Duration
+		b           bench
+		fanouts     string
+		memoryVAs   int
+		configMaps  int
+		pods        int
+		deployments int
+		idleVAs     int
+		idleWindow  time.Duration
+		extra       string
+		timeout     time.Duration
 	)
 	flag.StringVar(&b.controllerBin, "controller", "../../bin/wva-controller", "Path of the wva-controller binary (make build-controller).")
 	flag.StringVar(&b.crdDir, "crd-dir", "../../deploy/kustomize/base/crd", "Directory of the VariantAutoscaling CRD.")
@@ -39,6 +40,7 @@ func run() int {
 	flag.IntVar(&memoryVAs, "memory-vas", 100, "VariantAutoscalings of the memory run (0: no memory run).")
 	flag.IntVar(&configMaps, "foreign-configmaps", 10000, "Foreign 10 KB ConfigMaps of the memory run.")
 	flag.IntVar(&pods, "foreign-pods", 10000, "Foreign pods of the memory run.")
+	flag.IntVar(&deployments, "foreign-deployments", 10000, "Foreign Deployments of the memory run.")
 	flag.IntVar(&idleVAs, "idle-vas", 5000, "VariantAutoscalings of the idle run (0: no idle run).")
 	flag.DurationVar(&idleWindow, "idle-window", time.Minute, "Measurement window of the idle run.")
 	flag.StringVar(&extra, "controller-args", "", "Extra flags for the controller, space-separated (e.g. \"--kube-api-qps=50\").")
@@ -78,7 +80,7 @@ func run() int {
 		fmt.Println(r.detail())
 	}
 	if memoryVAs > 0 {
-		r, err := b.memory(ctx, memoryVAs, configMaps, pods)
+		r, err := b.memory(ctx, memoryVAs, configMaps, pods, deployments)
 		if err != nil {
 			return fail("memory", err)
 		}

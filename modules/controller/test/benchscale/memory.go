@@ -16,10 +16,10 @@ type memorySample struct {
 }
 
 // memoryResult compares the controller's memory with and without foreign
-// ConfigMaps and pods: objects it must neither cache nor be able to read.
+// ConfigMaps, pods and Deployments: objects it must not cache.
 type memoryResult struct {
-	configMaps, pods int
-	base, loaded     memorySample
+	configMaps, pods, deployments int
+	base, loaded                  memorySample
 }
 
 func (r memoryResult) String() string {
@@ -29,20 +29,21 @@ func (r memoryResult) String() string {
 
 // detail gives the absolute numbers behind the memory line.
 func (r memoryResult) detail() string {
-	return fmt.Sprintf("memory-detail rss-base=%.1f rss-loaded=%.1f heap-base=%.1f heap-loaded=%.1f heap-growth=%.1f",
-		mb(r.base.rss), mb(r.loaded.rss), mb(r.base.heap), mb(r.loaded.heap), mb(r.loaded.heap-r.base.heap))
+	return fmt.Sprintf("memory-detail foreign-deployments=%d rss-base=%.1f rss-loaded=%.1f heap-base=%.1f heap-loaded=%.1f heap-growth=%.1f",
+		r.deployments, mb(r.base.rss), mb(r.loaded.rss), mb(r.base.heap), mb(r.loaded.heap), mb(r.loaded.heap-r.base.heap))
 }
 
 // memory measures a controller with vas VariantAutoscalings at rest, then
-// adds the foreign objects and measures a fresh controller on the same
+// adds the foreign objects (Deployments too: the workload cache holds those
+// of the VariantAutoscalings' namespace only) and measures a fresh controller on the same
 // control plane (so that both start by listing what they cache).
-func (b *bench) memory(ctx context.Context, vas, configMaps, pods int) (memoryResult, error) {
+func (b *bench) memory(ctx context.Context, vas, configMaps, pods, deployments int) (memoryResult, error) {
 	s, err := b.open(ctx, "memory", vas)
 	if err != nil {
 		return memoryResult{}, err
 	}
 	defer s.close()
-	r := memoryResult{configMaps: configMaps, pods: pods}
+	r := memoryResult{configMaps: configMaps, pods: pods, deployments: deployments}
 	if r.base, err = b.atRest(ctx, s); err != nil {
 		return memoryResult{}, err
 	}
@@ -56,10 +57,10 @@ func (b *bench) memory(ctx context.Context, vas, configMaps, pods int) (memoryRe
 	if err := s.cluster.createNamespaces(ctx, namespaces...); err != nil {
 		return memoryResult{}, err
 	}
-	if err := s.cluster.createAll(ctx, foreign(foreignNamespaces, configMaps, pods)); err != nil {
+	if err := s.cluster.createAll(ctx, foreign(foreignNamespaces, configMaps, pods, deployments)); err != nil {
 		return memoryResult{}, err
 	}
-	logger.Info("Created foreign objects", "configMaps", configMaps, "pods", pods, "took", time.Since(start).Round(time.Millisecond).String())
+	logger.Info("Created foreign objects", "configMaps", configMaps, "pods", pods, "deployments", deployments, "took", time.Since(start).Round(time.Millisecond).String())
 	if r.loaded, err = b.atRest(ctx, s); err != nil {
 		return memoryResult{}, err
 	}

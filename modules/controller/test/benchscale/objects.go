@@ -32,18 +32,7 @@ func workload(n int) []client.Object {
 	objs := make([]client.Object, 0, 2*n)
 	for i := range n {
 		name := variantName(i)
-		labels := map[string]string{"app": name}
-		objs = append(objs, &appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Namespace: vaNamespace, Name: name},
-			Spec: appsv1.DeploymentSpec{
-				Replicas: ptr.To[int32](1),
-				Selector: &metav1.LabelSelector{MatchLabels: labels},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: labels},
-					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "vllm", Image: "vllm/vllm-openai:latest"}}},
-				},
-			},
-		}, &v1alpha1.VariantAutoscaling{
+		objs = append(objs, deployment(vaNamespace, name, "vllm/vllm-openai:latest"), &v1alpha1.VariantAutoscaling{
 			ObjectMeta: metav1.ObjectMeta{Namespace: vaNamespace, Name: name},
 			Spec: v1alpha1.VariantAutoscalingSpec{
 				ScaleTargetRef: v1alpha1.ScaleTargetRef{APIVersion: "apps/v1", Kind: "Deployment", Name: name},
@@ -64,11 +53,32 @@ func capacityConfig(kvCacheThreshold string) *corev1.ConfigMap {
 
 func foreignNamespace(i int) string { return fmt.Sprintf("foreign-%02d", i) }
 
-// foreign returns configMaps ConfigMaps of 10 KB and pods pods, spread over
-// namespaces other than the controller's and its VariantAutoscalings'.
-func foreign(namespaces, configMaps, pods int) []client.Object {
+// deployment is a Deployment of one replica whose pods are labelled
+// app=<name>.
+func deployment(namespace, name, image string) *appsv1.Deployment {
+	labels := map[string]string{"app": name}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: image}}},
+			},
+		},
+	}
+}
+
+// foreign returns configMaps ConfigMaps of 10 KB, pods pods and deployments
+// Deployments, spread over namespaces other than the controller's and its
+// VariantAutoscalings'.
+func foreign(namespaces, configMaps, pods, deployments int) []client.Object {
 	payload := strings.Repeat("x", 10*1024)
-	objs := make([]client.Object, 0, configMaps+pods)
+	objs := make([]client.Object, 0, configMaps+pods+deployments)
+	for i := range deployments {
+		objs = append(objs, deployment(foreignNamespace(i%namespaces), fmt.Sprintf("deploy-%05d", i), "registry.example/app:1"))
+	}
 	for i := range configMaps {
 		objs = append(objs, &corev1.ConfigMap{
 			ObjectMeta: metav1.ObjectMeta{Namespace: foreignNamespace(i % namespaces), Name: fmt.Sprintf("cm-%05d", i)},
