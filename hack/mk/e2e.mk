@@ -13,7 +13,7 @@
 #
 # The suite is configured through the environment (E2E_*), not flags:
 # `go test ./...` hands flags after -args to every package's test binary,
-# and only the e2e package knows them. See e2e/options_test.go.
+# and only the e2e package knows them. See e2e/internal/cluster/options.go.
 
 E2E_DIR := $(ROOT)/e2e
 # Name of the suite's own cluster, distinct from `make up`'s, so a run never
