@@ -25,21 +25,23 @@ const (
 	fanOutModels       = 5
 	// fanOutParallel bounds the creates in flight.
 	fanOutParallel = 16
+	// fanOutPoll is how often the update's wait lists the 200 VAs.
+	fanOutPoll = 250 * time.Millisecond
 )
 
 // Feature 6: one ConfigMap update reaches 200 VariantAutoscalings across
 // several namespaces within 10 s.
 func TestFanOutToManyVAs(t *testing.T) {
 	f := fixture.New(suite, "fanout")
-	var vas []fixture.VA
+	var (
+		vas     []fixture.VA
+		updated fixture.Change // the ConfigMap update
+	)
 
 	feature := features.New("fan-out to 200 VariantAutoscalings").
 		WithLabel("area", "reload").WithLabel("size", "large").
 		WithSetup("register cleanup", f.Setup).
-		WithSetup("a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.WithoutConfigMap(ctx, t)
-			return ctx
-		}).
+		WithSetup("a ConfigMap", f.NoConfigMap).
 		WithSetup("create 200 VariantAutoscalings on it", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.DefaultEntry})
 			if err != nil {
@@ -62,30 +64,25 @@ func TestFanOutToManyVAs(t *testing.T) {
 			suite.Measure("feature 6: create + first reconcile of %d VariantAutoscalings", took, len(vas))
 			return ctx
 		}).
-		Assess("an update reaches all of them within 10s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			updatedAt := time.Now()
-			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
+		Assess("an update reaches all of them within 10s", fixture.Steps(
+			f.ConfigMapPut(&updated, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.72",
 				"queueLengthThreshold: 9",
 				"kvSpareTrigger: 0.18",
 				"queueSpareTrigger: 4",
-			)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			took := waits.Since(ctx, t, fmt.Sprintf("%d VariantAutoscalings at the new resourceVersion", len(vas)), updatedAt, spec.FanOutDeadline, 250*time.Millisecond,
-				f.AppliedConfigs(fixture.ExpectAll(vas, fixture.Applied("0.72", 9, "0.18", 4, v1alpha1.ConfigSourceDefault, cm.ResourceVersion))))
-			suite.Measure("feature 6: ConfigMap update -> %d VariantAutoscalings updated (fan-out)", took, len(vas))
-
-			lines := suite.WaitLogs(ctx, t, updatedAt, spec.FanOutDeadline,
-				zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgChanged},
-				zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgCacheUpdated, Fields: map[string]string{"entries": "1", "has_default": "true"}},
-				zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgTriggerAll},
-			)
-			logged := fixture.CheckReloadLines(t, lines, updatedAt, len(vas))
-			suite.Measure("feature 6: ConfigMap update -> reload logged (runtime timestamps)", logged)
-			return ctx
-		}).
+			)}),
+			f.VAsApplyConfigWithin(spec.FanOutDeadline, fanOutPoll, &updated, fmt.Sprintf("%d VariantAutoscalings at the new resourceVersion", fanOutNamespaces*fanOutPerNamespace),
+				fixture.All(&vas, func() v1alpha1.AppliedCapacityConfig {
+					return fixture.Applied("0.72", 9, "0.18", 4, v1alpha1.ConfigSourceDefault, updated.ResourceVersion)
+				}),
+				func(took time.Duration) {
+					suite.Measure("feature 6: ConfigMap update -> %d VariantAutoscalings updated (fan-out)", took, len(vas))
+				}),
+			f.ControllerLogsWithin(spec.FanOutDeadline, &updated, func(t *testing.T, lines []zaplog.Entry) {
+				logged := fixture.CheckReloadLines(t, lines, updated.At, len(vas))
+				suite.Measure("feature 6: ConfigMap update -> reload logged (runtime timestamps)", logged)
+			}, fixture.ReloadQueries()...),
+		)).
 		WithTeardown("delete the ConfigMap and the namespaces", f.TeardownStep).
 		Feature()
 

@@ -25,10 +25,9 @@ import (
 func TestConfigMapApplyReachesEveryVA(t *testing.T) {
 	f := fixture.New(suite, "reload")
 	var (
-		vas       []fixture.VA
-		noTarget  fixture.VA
-		appliedAt time.Time // when the ConfigMap was created
-		rv        string    // its resourceVersion
+		vas      []fixture.VA
+		noTarget fixture.VA
+		applied  fixture.Change // the ConfigMap's creation
 	)
 
 	feature := features.New("apply the ConfigMap: hot reload").
@@ -53,34 +52,26 @@ func TestConfigMapApplyReachesEveryVA(t *testing.T) {
 			waits.For(ctx, t, "VariantAutoscalings on the built-in defaults", spec.ReconcileDeadline, waits.Slow, f.AppliedConfigs(fixture.ExpectAll(vas, fixture.Builtin)))
 			return ctx
 		}).
-		Assess("the reload is logged within 2s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			appliedAt = time.Now()
-			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
+		Assess("the reload is logged within 2s", fixture.Steps(
+			f.ConfigMapPut(&applied, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.75",
 				"queueLengthThreshold: 10",
 				"kvSpareTrigger: 0.15",
 				"queueSpareTrigger: 5",
-			)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rv = cm.ResourceVersion
-			lines := suite.WaitLogs(ctx, t, appliedAt, spec.ReloadLogDeadline,
-				zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgChanged},
-				zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgCacheUpdated, Fields: map[string]string{"entries": "1", "has_default": "true"}},
-				zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgTriggerAll},
-			)
-			logged := fixture.CheckReloadLines(t, lines, appliedAt, len(vas))
-			suite.Measure("feature 2: ConfigMap create -> reload logged (runtime timestamps)", logged)
-			return ctx
-		}).
-		Assess("every VariantAutoscaling shows the new resourceVersion and values within 5s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			want := fixture.Applied("0.75", 10, "0.15", 5, v1alpha1.ConfigSourceDefault, rv)
-			took := waits.Since(ctx, t, "status.appliedConfig at the new resourceVersion", appliedAt, spec.ApplyDeadline, waits.Fast,
-				f.AppliedConfigs(fixture.ExpectAll(vas, want)))
-			suite.Measure("feature 2: ConfigMap create -> %d VariantAutoscalings updated", took, len(vas))
-			return ctx
-		}).
+			)}),
+			f.ControllerLogsWithin(spec.ReloadLogDeadline, &applied, func(t *testing.T, lines []zaplog.Entry) {
+				logged := fixture.CheckReloadLines(t, lines, applied.At, len(vas))
+				suite.Measure("feature 2: ConfigMap create -> reload logged (runtime timestamps)", logged)
+			}, fixture.ReloadQueries()...),
+		)).
+		Assess("every VariantAutoscaling shows the new resourceVersion and values within 5s", f.VAsApplyConfigWithin(spec.ApplyDeadline, waits.Fast, &applied,
+			"status.appliedConfig at the new resourceVersion",
+			fixture.All(&vas, func() v1alpha1.AppliedCapacityConfig {
+				return fixture.Applied("0.75", 10, "0.15", 5, v1alpha1.ConfigSourceDefault, applied.ResourceVersion)
+			}),
+			func(took time.Duration) {
+				suite.Measure("feature 2: ConfigMap create -> %d VariantAutoscalings updated", took, len(vas))
+			})).
 		Assess("the VariantAutoscaling without a target says so", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			got, err := f.ListVAs(ctx)
 			if err != nil {
