@@ -18,6 +18,10 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/wva-project/wva/e2e/internal/cluster"
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/spec"
+	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/e2e/manifests"
 )
 
@@ -34,8 +38,8 @@ const (
 
 // typoData is a valid default and an override with a misspelt field.
 var typoData = map[string]string{
-	"default": defaultEntry,
-	typoKey:   entry("model_id: ibm/granite-13b", "namespace: production", "kvCacheTreshold: 0.7"),
+	"default": fixture.DefaultEntry,
+	typoKey:   fixture.Entry("model_id: ibm/granite-13b", "namespace: production", "kvCacheTreshold: 0.7"),
 }
 
 // typoReason is what the spec's reason for typoKey contains.
@@ -67,7 +71,7 @@ func (w *warningRecorder) take() []string {
 func configMapsWithWarnings(t *testing.T) (func(ctx context.Context, data map[string]string, dryRun bool) error, *warningRecorder) {
 	t.Helper()
 	rec := &warningRecorder{}
-	cfg := rest.CopyConfig(suite.rest)
+	cfg := rest.CopyConfig(suite.REST)
 	cfg.WarningHandler = rec
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
@@ -82,14 +86,14 @@ func configMapsWithWarnings(t *testing.T) (func(ctx context.Context, data map[st
 		cur, err := cms.Get(ctx, manifests.ConfigMapName, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: manifests.Namespace, Name: manifests.ConfigMapName}, Data: data}
-			_, err = cms.Create(ctx, cm, metav1.CreateOptions{FieldManager: fieldManager, DryRun: dry})
+			_, err = cms.Create(ctx, cm, metav1.CreateOptions{FieldManager: cluster.FieldManager, DryRun: dry})
 			return err
 		}
 		if err != nil {
 			return err
 		}
 		cur.Data = data
-		_, err = cms.Update(ctx, cur, metav1.UpdateOptions{FieldManager: fieldManager, DryRun: dry})
+		_, err = cms.Update(ctx, cur, metav1.UpdateOptions{FieldManager: cluster.FieldManager, DryRun: dry})
 		return err
 	}
 	return put, rec
@@ -100,29 +104,29 @@ func configMapsWithWarnings(t *testing.T) (func(ctx context.Context, data map[st
 // spec's reason as a warning; in enforce mode the same write is rejected
 // with the reason, and a valid ConfigMap still goes through.
 func TestConfigAdmission(t *testing.T) {
-	f := suite.newFixture("admission")
+	f := fixture.New(suite, "admission")
 	put, warnings := configMapsWithWarnings(t)
 
 	feature := features.New("config admission: warn and enforce").
 		WithLabel("area", "security").WithLabel("size", "small").
-		WithSetup("register cleanup", f.setup).
-		WithSetup("no ConfigMap", f.noConfigMap).
+		WithSetup("register cleanup", f.Setup).
+		WithSetup("no ConfigMap", f.NoConfigMap).
 		Assess("warn: a ConfigMap with a typo is stored, with the spec's reason as a warning", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			// Dry runs until the webhook answers (its certificate is ready).
-			waitFor(ctx, t, "a dry-run write returns the warning", admissionDeadline, slowPoll, func(ctx context.Context) (bool, string, error) {
+			waits.For(ctx, t, "a dry-run write returns the warning", admissionDeadline, waits.Slow, func(ctx context.Context) (bool, string, error) {
 				if err := put(ctx, typoData, true); err != nil {
 					return false, err.Error(), nil
 				}
 				got := warnings.take()
-				return hasWarning(got, msgInvalidEntry, "key="+typoKey, typoReason), fmt.Sprintf("warnings %q", got), nil
+				return hasWarning(got, spec.MsgInvalidEntry, "key="+typoKey, typoReason), fmt.Sprintf("warnings %q", got), nil
 			})
 			if err := put(ctx, typoData, false); err != nil {
 				t.Fatalf("warn mode rejected the write: %v", err)
 			}
-			if got := warnings.take(); !hasWarning(got, msgInvalidEntry, "key="+typoKey, typoReason) {
+			if got := warnings.take(); !hasWarning(got, spec.MsgInvalidEntry, "key="+typoKey, typoReason) {
 				t.Errorf("the stored write returned warnings %q, want the invalid entry %s", got, typoKey)
 			}
-			cm, err := suite.kube.CoreV1().ConfigMaps(manifests.Namespace).Get(ctx, manifests.ConfigMapName, metav1.GetOptions{})
+			cm, err := suite.Kube.CoreV1().ConfigMaps(manifests.Namespace).Get(ctx, manifests.ConfigMapName, metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,20 +136,20 @@ func TestConfigAdmission(t *testing.T) {
 			return ctx
 		}).
 		Assess("enforce: the same write is rejected with the reason; a valid one is admitted", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			orig, err := suite.controllerArgs(ctx)
+			orig, err := suite.ControllerArgs(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.onTeardown("restoring the controller's args", func(ctx context.Context) error {
-				_, err := suite.setControllerArgs(ctx, orig, rolloutDeadline)
+			f.OnTeardown("restoring the controller's args", func(ctx context.Context) error {
+				_, err := suite.SetControllerArgs(ctx, orig, spec.RolloutDeadline)
 				return err
 			})
-			if _, err := suite.setControllerArgs(ctx, withFlags(orig, "--config-admission=enforce"), rolloutDeadline); err != nil {
+			if _, err := suite.SetControllerArgs(ctx, cluster.WithFlags(orig, "--config-admission=enforce"), spec.RolloutDeadline); err != nil {
 				t.Fatal(err)
 			}
-			bad := map[string]string{"default": defaultEntry, typoKey: typoData[typoKey] + "queueLengthThreshold: 7\n"}
+			bad := map[string]string{"default": fixture.DefaultEntry, typoKey: typoData[typoKey] + "queueLengthThreshold: 7\n"}
 			var rejection string
-			waitFor(ctx, t, "the write with the typo is rejected", admissionDeadline, slowPoll, func(ctx context.Context) (bool, string, error) {
+			waits.For(ctx, t, "the write with the typo is rejected", admissionDeadline, waits.Slow, func(ctx context.Context) (bool, string, error) {
 				err := put(ctx, bad, true)
 				if err == nil {
 					return false, "admitted", nil
@@ -155,15 +159,15 @@ func TestConfigAdmission(t *testing.T) {
 					strings.Contains(rejection, typoReason), rejection, nil
 			})
 			t.Logf("rejected: %s", rejection)
-			if err := put(ctx, map[string]string{"default": defaultEntry}, false); err != nil {
+			if err := put(ctx, map[string]string{"default": fixture.DefaultEntry}, false); err != nil {
 				t.Errorf("enforce mode rejected a valid ConfigMap: %v", err)
 			}
 			return ctx
 		}).
-		WithTeardown("restore the controller's args, delete the ConfigMap", f.teardownStep).
+		WithTeardown("restore the controller's args, delete the ConfigMap", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
+	suite.Env.Test(t, feature)
 }
 
 // hasWarning reports whether one of warnings contains every part.

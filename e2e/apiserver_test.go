@@ -15,6 +15,10 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/wva-project/wva/e2e/internal/cluster"
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/spec"
+	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/e2e/poll"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
@@ -52,12 +56,12 @@ const (
 // serial), so the outage disrupts no other feature; the teardown waits
 // until every control-plane pod is Ready again before the next one starts.
 func TestAPIServerRestart(t *testing.T) {
-	f := suite.newFixture("apiserver")
+	f := fixture.New(suite, "apiserver")
 	var (
-		vas      []va
+		vas      []fixture.VA
 		ns       string
 		node     string
-		before   controllerIdentity
+		before   cluster.ControllerIdentity
 		stopped  time.Time                      // when the old kube-apiserver container was stopped
 		answered time.Time                      // when the new one answered /readyz
 		want     v1alpha1.AppliedCapacityConfig // of the last change
@@ -69,43 +73,43 @@ func TestAPIServerRestart(t *testing.T) {
 
 	feature := features.New("kube-apiserver restart: the controller's watches resume").
 		WithLabel("area", "faults").WithLabel("size", "small").
-		WithSetup("register cleanup", f.setup).
+		WithSetup("register cleanup", f.Setup).
 		WithSetup("the control-plane node", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			if suite.cluster == nil {
+			if suite.Cluster == nil {
 				t.Skip("existing mode: stopping the kube-apiserver needs the node's container engine, which only kind mode has")
 			}
 			var err error
-			if node, err = suite.controlPlaneNode(ctx); err != nil {
+			if node, err = suite.ControlPlaneNode(ctx); err != nil {
 				t.Fatal(err)
 			}
 			mirror = "kube-apiserver-" + node
 			return ctx
 		}).
 		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.withoutConfigMap(ctx, t)
+			f.WithoutConfigMap(ctx, t)
 			// Runs first at teardown, whatever happened: the rest of it and
 			// the next feature need the whole control plane back.
-			f.onTeardown("waiting for the control plane", func(ctx context.Context) error {
+			f.OnTeardown("waiting for the control plane", func(ctx context.Context) error {
 				if stopped.IsZero() {
 					return nil // the API server was not stopped
 				}
-				return waitControlPlaneReady(ctx, t, stopped, rolloutDeadline)
+				return waitControlPlaneReady(ctx, t, stopped, spec.RolloutDeadline)
 			})
-			ns = f.namespace(ctx, t)
-			vas = []va{
-				{namespace: ns, name: "granite", model: "ibm/granite-13b"},
-				{namespace: ns, name: "llama", model: "meta/llama-70b"},
+			ns = f.Namespace(ctx, t)
+			vas = []fixture.VA{
+				{Namespace: ns, Name: "granite", Model: "ibm/granite-13b"},
+				{Namespace: ns, Name: "llama", Model: "meta/llama-70b"},
 			}
-			f.onDefaultConfigMap(ctx, t, vas)
+			f.OnDefaultConfigMap(ctx, t, vas)
 			var err error
-			if before, err = suite.controllerIdentity(ctx); err != nil {
+			if before, err = suite.ControllerIdentity(ctx); err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("controller before the restart: %s", before)
 			return ctx
 		}).
 		Assess("kill the kube-apiserver container: the kubelet starts a new one that answers", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			old, err := runningContainer(ctx, node, "kube-apiserver")
+			old, err := cluster.RunningContainer(ctx, node, "kube-apiserver")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,36 +123,36 @@ func TestAPIServerRestart(t *testing.T) {
 			stopped = time.Now()
 			// Killed (SIGKILL, no grace): given 10 s to stop on SIGTERM, it
 			// did not finish draining and was killed anyway.
-			if _, err := crictl(ctx, node, "stop", "--timeout", "0", old); err != nil {
+			if _, err := cluster.Crictl(ctx, node, "stop", "--timeout", "0", old); err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("killed kube-apiserver container %s in %s after %s", old, node, time.Since(stopped).Round(time.Millisecond))
-			took := waitSince(ctx, t, "a new kube-apiserver container answering /readyz", stopped, apiServerBackDeadline, slowPoll,
+			took := waits.Since(ctx, t, "a new kube-apiserver container answering /readyz", stopped, apiServerBackDeadline, waits.Slow,
 				func(ctx context.Context) (bool, string, error) {
-					cur, err := runningContainer(ctx, node, "kube-apiserver")
+					cur, err := cluster.RunningContainer(ctx, node, "kube-apiserver")
 					switch {
 					case err != nil:
 						return false, err.Error(), nil
 					case cur == "" || cur == old:
 						return false, fmt.Sprintf("running kube-apiserver container %q (stopped: %s)", cur, old), nil
 					}
-					body, err := suite.kube.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+					body, err := suite.Kube.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 					if err != nil {
 						return false, fmt.Sprintf("container %s runs; /readyz: %v", cur, err), nil
 					}
 					return string(body) == "ok", fmt.Sprintf("container %s runs; /readyz: %s", cur, body), nil
 				})
 			answered = time.Now()
-			suite.measure("feature 16: kube-apiserver killed -> new container answers /readyz", took)
+			suite.Measure("feature 16: kube-apiserver killed -> new container answers /readyz", took)
 			return ctx
 		}).
 		Assess("the controller kept running: same pod, no container restart", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			suite.requireSameController(ctx, t, before)
+			suite.RequireSameController(ctx, t, before)
 			return ctx
 		}).
 		Assess("a ConfigMap change made now reaches every VariantAutoscaling within 5s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			changedAt := time.Now()
-			cm, err := suite.putConfigMap(ctx, map[string]string{"default": entry(
+			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.77",
 				"queueLengthThreshold: 7",
 				"kvSpareTrigger: 0.17",
@@ -158,15 +162,15 @@ func TestAPIServerRestart(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("ConfigMap updated %s after the API answered again", changedAt.Sub(answered).Round(time.Millisecond))
-			want := applied("0.77", 7, "0.17", 2, v1alpha1.ConfigSourceDefault, cm.ResourceVersion)
-			firstChange = waitSince(ctx, t, "every VariantAutoscaling at the new resourceVersion, status consistent", changedAt, applyDeadline, fastPoll,
-				f.consistentStatus(vas, want))
-			suite.measure("feature 16: ConfigMap update right after the API server's restart -> %d VariantAutoscalings updated", firstChange, len(vas))
+			want := fixture.Applied("0.77", 7, "0.17", 2, v1alpha1.ConfigSourceDefault, cm.ResourceVersion)
+			firstChange = waits.Since(ctx, t, "every VariantAutoscaling at the new resourceVersion, status consistent", changedAt, spec.ApplyDeadline, waits.Fast,
+				f.ConsistentStatus(vas, want))
+			suite.Measure("feature 16: ConfigMap update right after the API server's restart -> %d VariantAutoscalings updated", firstChange, len(vas))
 			return ctx
 		}).
 		Assess("the kube-apiserver pod counts the restart", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			// The kubelet reports it in the mirror pod at its next status sync.
-			waitFor(ctx, t, "the kube-apiserver pod counting the restart", rolloutDeadline, slowPoll,
+			waits.For(ctx, t, "the kube-apiserver pod counting the restart", spec.RolloutDeadline, waits.Slow,
 				func(ctx context.Context) (bool, string, error) {
 					n, err := staticPodRestarts(ctx, mirror)
 					if err != nil {
@@ -178,7 +182,7 @@ func TestAPIServerRestart(t *testing.T) {
 		}).
 		Assess("the watches resumed, a change reaches every VariantAutoscaling within 5s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			changedAt := time.Now()
-			cm, err := suite.putConfigMap(ctx, map[string]string{"default": entry(
+			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.79",
 				"queueLengthThreshold: 9",
 				"kvSpareTrigger: 0.19",
@@ -187,43 +191,43 @@ func TestAPIServerRestart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want = applied("0.79", 9, "0.19", 3, v1alpha1.ConfigSourceDefault, cm.ResourceVersion)
-			nextChange = waitSince(ctx, t, "every VariantAutoscaling at the next resourceVersion, status consistent", changedAt, applyDeadline, fastPoll,
-				f.consistentStatus(vas, want))
-			suite.measure("feature 16: the next ConfigMap update -> %d VariantAutoscalings updated", nextChange, len(vas))
+			want = fixture.Applied("0.79", 9, "0.19", 3, v1alpha1.ConfigSourceDefault, cm.ResourceVersion)
+			nextChange = waits.Since(ctx, t, "every VariantAutoscaling at the next resourceVersion, status consistent", changedAt, spec.ApplyDeadline, waits.Fast,
+				f.ConsistentStatus(vas, want))
+			suite.Measure("feature 16: the next ConfigMap update -> %d VariantAutoscalings updated", nextChange, len(vas))
 			return ctx
 		}).
 		Assess("a VariantAutoscaling created now gets its status", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			created := va{namespace: ns, name: "mistral", model: "mistral/mistral-7b"}
+			created := fixture.VA{Namespace: ns, Name: "mistral", Model: "mistral/mistral-7b"}
 			start := time.Now()
-			if err := f.createVA(ctx, created); err != nil {
+			if err := f.CreateVA(ctx, created); err != nil {
 				t.Fatal(err)
 			}
 			// The VariantAutoscaling watch backs off like the ConfigMap's:
 			// the same bound from the API's return.
-			took := waitSince(ctx, t, "the new VariantAutoscaling reconciled", answered, watchResumeDeadline, fastPoll,
-				f.consistentStatus([]va{created}, want))
+			took := waits.Since(ctx, t, "the new VariantAutoscaling reconciled", answered, watchResumeDeadline, waits.Fast,
+				f.ConsistentStatus([]fixture.VA{created}, want))
 			newVA = took - start.Sub(answered)
-			suite.measure("feature 16: VariantAutoscaling created after the API server's restart -> status", newVA)
+			suite.Measure("feature 16: VariantAutoscaling created after the API server's restart -> status", newVA)
 			return ctx
 		}).
 		Assess("the controller logged nothing fatal", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			errs := suite.checkNothingFatal(ctx, t, stopped)
+			errs := suite.CheckNothingFatal(ctx, t, stopped)
 			t.Logf("apiserver-restart outage=%s first-change=%s next-change=%s new-va=%s controller-restarts=0 error-lines=%d",
 				answered.Sub(stopped).Round(100*time.Millisecond), firstChange.Round(100*time.Millisecond),
 				nextChange.Round(time.Millisecond), newVA.Round(time.Millisecond), len(errs))
 			return ctx
 		}).
-		WithTeardown("wait for the control plane, delete the ConfigMap and the namespace", f.teardownStep).
+		WithTeardown("wait for the control plane, delete the ConfigMap and the namespace", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
+	suite.Env.Test(t, feature)
 }
 
 // staticPodRestarts returns the restart count of the one container of the
 // mirror pod name in kube-system.
 func staticPodRestarts(ctx context.Context, name string) (int32, error) {
-	pod, err := suite.kube.CoreV1().Pods(metav1.NamespaceSystem).Get(ctx, name, metav1.GetOptions{})
+	pod, err := suite.Kube.CoreV1().Pods(metav1.NamespaceSystem).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		return 0, fmt.Errorf("pod %s/%s: %w", metav1.NamespaceSystem, name, err)
 	}
@@ -245,8 +249,8 @@ var controlPlaneLeases = []string{"kube-controller-manager", "kube-scheduler"}
 // expire before it works again; the next feature needs them working.
 func waitControlPlaneReady(ctx context.Context, t *testing.T, after time.Time, timeout time.Duration) error {
 	var summary string
-	_, err := poll.Until(ctx, clock.RealClock{}, timeout, slowPoll, func(ctx context.Context) (bool, string, error) {
-		pods, err := suite.kube.CoreV1().Pods(metav1.NamespaceSystem).List(ctx, metav1.ListOptions{LabelSelector: "tier=control-plane"})
+	_, err := poll.Until(ctx, clock.RealClock{}, timeout, waits.Slow, func(ctx context.Context) (bool, string, error) {
+		pods, err := suite.Kube.CoreV1().Pods(metav1.NamespaceSystem).List(ctx, metav1.ListOptions{LabelSelector: "tier=control-plane"})
 		if err != nil {
 			return false, err.Error(), nil
 		}
@@ -265,7 +269,7 @@ func waitControlPlaneReady(ctx context.Context, t *testing.T, after time.Time, t
 		}
 		held := 0
 		for _, name := range controlPlaneLeases {
-			lease, err := suite.kube.CoordinationV1().Leases(metav1.NamespaceSystem).Get(ctx, name, metav1.GetOptions{})
+			lease, err := suite.Kube.CoordinationV1().Leases(metav1.NamespaceSystem).Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
 				parts = append(parts, fmt.Sprintf("lease %s: %v", name, err))
 				continue

@@ -6,18 +6,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"sync"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/wva-project/wva/e2e/internal/cluster"
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/spec"
+	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/e2e/manifests"
 	"github.com/wva-project/wva/e2e/zaplog"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
@@ -39,39 +40,39 @@ const (
 // reload lines and each VariantAutoscaling's status writes (a watch)
 // against the 50 updates.
 func TestConfigMapChurn(t *testing.T) {
-	f := suite.newFixture("churn")
+	f := fixture.New(suite, "churn")
 	var (
-		vas    []va
+		vas    []fixture.VA
 		ns     string
-		before controllerIdentity
+		before cluster.ControllerIdentity
 		start  time.Time // of the first fault, for the log check
 	)
 
 	feature := features.New("ConfigMap churn: delete + re-create, 50 updates in 5s").
 		WithLabel("area", "faults").WithLabel("size", "small").
-		WithSetup("register cleanup", f.setup).
+		WithSetup("register cleanup", f.Setup).
 		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.withoutConfigMap(ctx, t)
-			ns = f.namespace(ctx, t)
-			vas = []va{
-				{namespace: ns, name: "granite-l4", model: "ibm/granite-13b"},
-				{namespace: ns, name: "granite-a100", model: "ibm/granite-13b"},
-				{namespace: ns, name: "llama", model: "meta/llama-70b"},
-				{namespace: ns, name: "mistral", model: "mistral/mistral-7b"},
+			f.WithoutConfigMap(ctx, t)
+			ns = f.Namespace(ctx, t)
+			vas = []fixture.VA{
+				{Namespace: ns, Name: "granite-l4", Model: "ibm/granite-13b"},
+				{Namespace: ns, Name: "granite-a100", Model: "ibm/granite-13b"},
+				{Namespace: ns, Name: "llama", Model: "meta/llama-70b"},
+				{Namespace: ns, Name: "mistral", Model: "mistral/mistral-7b"},
 			}
-			f.onDefaultConfigMap(ctx, t, vas)
+			f.OnDefaultConfigMap(ctx, t, vas)
 			var err error
-			if before, err = suite.controllerIdentity(ctx); err != nil {
+			if before, err = suite.ControllerIdentity(ctx); err != nil {
 				t.Fatal(err)
 			}
 			return ctx
 		}).
 		Assess("delete and at once re-create the ConfigMap: every VariantAutoscaling on the new one within 5s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			start = time.Now()
-			if err := suite.deleteConfigMap(ctx); err != nil {
+			if err := suite.DeleteConfigMap(ctx); err != nil {
 				t.Fatal(err)
 			}
-			cm, err := suite.putConfigMap(ctx, map[string]string{"default": entry(
+			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.71",
 				"queueLengthThreshold: 13",
 				"kvSpareTrigger: 0.21",
@@ -81,14 +82,14 @@ func TestConfigMapChurn(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("ConfigMap deleted and re-created (resourceVersion %s) in %s", cm.ResourceVersion, time.Since(start).Round(time.Millisecond))
-			want := applied("0.71", 13, "0.21", 3, v1alpha1.ConfigSourceDefault, cm.ResourceVersion)
-			took := waitSince(ctx, t, "every VariantAutoscaling on the re-created ConfigMap, status consistent", start, applyDeadline, fastPoll,
-				f.consistentStatus(vas, want))
-			suite.measure("feature 18: ConfigMap delete + re-create -> %d VariantAutoscalings on the new one", took, len(vas))
-			holdFor(ctx, t, "every VariantAutoscaling stays on the re-created ConfigMap", time.Second, fastPoll, f.appliedConfigs(expectAll(vas, want)))
-			lines := suite.waitLogs(ctx, t, start, applyDeadline,
-				zaplog.Query{Level: levelWarn, Msg: msgDeleted},
-				zaplog.Query{Level: levelInfo, Msg: msgChanged, Fields: map[string]string{"resourceVersion": cm.ResourceVersion}},
+			want := fixture.Applied("0.71", 13, "0.21", 3, v1alpha1.ConfigSourceDefault, cm.ResourceVersion)
+			took := waits.Since(ctx, t, "every VariantAutoscaling on the re-created ConfigMap, status consistent", start, spec.ApplyDeadline, waits.Fast,
+				f.ConsistentStatus(vas, want))
+			suite.Measure("feature 18: ConfigMap delete + re-create -> %d VariantAutoscalings on the new one", took, len(vas))
+			waits.Hold(ctx, t, "every VariantAutoscaling stays on the re-created ConfigMap", time.Second, waits.Fast, f.AppliedConfigs(fixture.ExpectAll(vas, want)))
+			lines := suite.WaitLogs(ctx, t, start, spec.ApplyDeadline,
+				zaplog.Query{Level: spec.LevelWarn, Msg: spec.MsgDeleted},
+				zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgChanged, Fields: map[string]string{"resourceVersion": cm.ResourceVersion}},
 			)
 			if lines[1].Time.Before(lines[0].Time) {
 				t.Errorf("the re-created ConfigMap was loaded (%s) before the delete was handled (%s)", lines[1], lines[0])
@@ -96,7 +97,7 @@ func TestConfigMapChurn(t *testing.T) {
 			return ctx
 		}).
 		Assess("50 updates within 5s: every VariantAutoscaling shows the last; count the reloads", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			statusWrites, err := f.watchApplied(ctx, ns)
+			statusWrites, err := f.WatchApplied(ctx, ns)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +115,7 @@ func TestConfigMapChurn(t *testing.T) {
 			}
 			// Concurrent writers: the last to land is the one the
 			// ConfigMap holds now.
-			final, err := suite.kube.CoreV1().ConfigMaps(manifests.Namespace).Get(ctx, manifests.ConfigMapName, metav1.GetOptions{})
+			final, err := suite.Kube.CoreV1().ConfigMaps(manifests.Namespace).Get(ctx, manifests.ConfigMapName, metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,36 +125,36 @@ func TestConfigMapChurn(t *testing.T) {
 			}
 			t.Logf("%d updates (%d in flight) in %s; the last to land: update %d, resourceVersion %s", churnUpdates, churnParallel, burst.Round(time.Millisecond), last, final.ResourceVersion)
 
-			want := applied("0.70", churnQueue(last), "0.20", 4, v1alpha1.ConfigSourceDefault, final.ResourceVersion)
-			settle := waitSince(ctx, t, "every VariantAutoscaling on the last update, status consistent", lastAt, applyDeadline, fastPoll,
-				f.consistentStatus(vas, want))
-			holdFor(ctx, t, "every VariantAutoscaling stays on the last update", time.Second, fastPoll, f.appliedConfigs(expectAll(vas, want)))
+			want := fixture.Applied("0.70", churnQueue(last), "0.20", 4, v1alpha1.ConfigSourceDefault, final.ResourceVersion)
+			settle := waits.Since(ctx, t, "every VariantAutoscaling on the last update, status consistent", lastAt, spec.ApplyDeadline, waits.Fast,
+				f.ConsistentStatus(vas, want))
+			waits.Hold(ctx, t, "every VariantAutoscaling stays on the last update", time.Second, waits.Fast, f.AppliedConfigs(fixture.ExpectAll(vas, want)))
 			writes := statusWrites()
-			suite.measure("feature 18: last of %d updates in %s -> %d VariantAutoscalings on it", settle, churnUpdates, burst.Round(time.Millisecond), len(vas))
+			suite.Measure("feature 18: last of %d updates in %s -> %d VariantAutoscalings on it", settle, churnUpdates, burst.Round(time.Millisecond), len(vas))
 
 			// Coalescing: the reloads the controller logged for the burst's
 			// versions, the fan-outs it triggered, the status writes.
-			lines := suite.waitLogs(ctx, t, burstStart, applyDeadline+churnWindow,
-				zaplog.Query{Level: levelInfo, Msg: msgChanged, Fields: map[string]string{"resourceVersion": final.ResourceVersion}})
-			pod, err := suite.currentControllerPod(ctx)
+			lines := suite.WaitLogs(ctx, t, burstStart, spec.ApplyDeadline+churnWindow,
+				zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgChanged, Fields: map[string]string{"resourceVersion": final.ResourceVersion}})
+			pod, err := suite.CurrentControllerPod(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			entries, err := suite.controllerLog(ctx, pod.Name, burstStart)
+			entries, err := suite.ControllerLog(ctx, pod.Name, burstStart)
 			if err != nil {
 				t.Fatal(err)
 			}
 			reloads := 0
-			for _, e := range zaplog.Find(entries, zaplog.Query{Level: levelInfo, Msg: msgChanged}) {
+			for _, e := range zaplog.Find(entries, zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgChanged}) {
 				if rv, _ := e.Field("resourceVersion"); versions[rv] > 0 {
 					reloads++
 				}
 			}
-			triggers := len(zaplog.Find(entries, zaplog.Query{Level: levelInfo, Msg: msgTriggerAll}))
+			triggers := len(zaplog.Find(entries, zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgTriggerAll}))
 			lastReload := lines[0].Time.Sub(burstStart)
 			minW, maxW := churnUpdates, 0
 			for _, v := range vas {
-				n := writes[v.name]
+				n := writes[v.Name]
 				minW, maxW = min(minW, n), max(maxW, n)
 			}
 			t.Logf("config-churn reloads=%d updates=%d triggers=%d status-writes-per-va=%d-%d burst=%s last-reload=%s settle=%s",
@@ -164,14 +165,14 @@ func TestConfigMapChurn(t *testing.T) {
 			return ctx
 		}).
 		Assess("no crash: same pod, no restart, nothing fatal logged", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			suite.requireSameController(ctx, t, before)
-			suite.checkNothingFatal(ctx, t, start)
+			suite.RequireSameController(ctx, t, before)
+			suite.CheckNothingFatal(ctx, t, start)
 			return ctx
 		}).
-		WithTeardown("delete the ConfigMap and the namespace", f.teardownStep).
+		WithTeardown("delete the ConfigMap and the namespace", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
+	suite.Env.Test(t, feature)
 }
 
 // churnBurst writes the burst's updates, churnParallel at a time, each
@@ -179,7 +180,7 @@ func TestConfigMapChurn(t *testing.T) {
 // or pipelines applying at once), and returns the resourceVersion each
 // wrote, with the update's number.
 func churnBurst(ctx context.Context) (map[string]int, error) {
-	cms := suite.kube.CoreV1().ConfigMaps(manifests.Namespace)
+	cms := suite.Kube.CoreV1().ConfigMaps(manifests.Namespace)
 	var (
 		mu       sync.Mutex
 		versions = make(map[string]int, churnUpdates)
@@ -197,7 +198,7 @@ func churnBurst(ctx context.Context) (map[string]int, error) {
 				ObjectMeta: metav1.ObjectMeta{Namespace: manifests.Namespace, Name: manifests.ConfigMapName},
 				Data:       map[string]string{"default": churnEntry(i)},
 			}
-			got, err := cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: fieldManager})
+			got, err := cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: cluster.FieldManager})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -217,64 +218,10 @@ func churnQueue(i int) int32 { return int32(20 + i) }
 // churnEntry is the default entry of update i of the burst: only
 // queueLengthThreshold changes, so that each update is a new content.
 func churnEntry(i int) string {
-	return entry(
+	return fixture.Entry(
 		"kvCacheThreshold: 0.70",
 		fmt.Sprintf("queueLengthThreshold: %d", churnQueue(i)),
 		"kvSpareTrigger: 0.20",
 		"queueSpareTrigger: 4",
 	)
-}
-
-// watchApplied watches the fixture's VariantAutoscalings of namespace ns and
-// counts, for each, the status writes that changed the ConfigMap
-// resourceVersion its status.appliedConfig shows. It returns a function
-// that stops the watch and returns the counts by name.
-func (f *fixture) watchApplied(ctx context.Context, ns string) (func() map[string]int, error) {
-	selector := featureLabel + "=" + f.name
-	client := f.s.dyn.Resource(vaResource).Namespace(ns)
-	list, err := client.List(ctx, metav1.ListOptions{LabelSelector: selector})
-	if err != nil {
-		return nil, fmt.Errorf("listing VariantAutoscalings of %s: %w", ns, err)
-	}
-	last := make(map[string]string, len(list.Items))
-	for _, item := range list.Items {
-		last[item.GetName()] = appliedVersion(&item)
-	}
-	w, err := client.Watch(ctx, metav1.ListOptions{LabelSelector: selector, ResourceVersion: list.GetResourceVersion()})
-	if err != nil {
-		return nil, fmt.Errorf("watching VariantAutoscalings of %s: %w", ns, err)
-	}
-	var (
-		mu     sync.Mutex
-		counts = map[string]int{}
-		done   = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		for ev := range w.ResultChan() {
-			obj, ok := ev.Object.(*unstructured.Unstructured)
-			if !ok || ev.Type != watch.Modified {
-				continue
-			}
-			rv := appliedVersion(obj)
-			mu.Lock()
-			if rv != last[obj.GetName()] {
-				last[obj.GetName()] = rv
-				counts[obj.GetName()]++
-			}
-			mu.Unlock()
-		}
-	}()
-	return func() map[string]int {
-		w.Stop()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		return maps.Clone(counts)
-	}, nil
-}
-
-func appliedVersion(obj *unstructured.Unstructured) string {
-	rv, _, _ := unstructured.NestedString(obj.Object, "status", "appliedConfig", "configMapResourceVersion")
-	return rv
 }

@@ -3,45 +3,46 @@
 package e2e
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
+
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/spec"
+	"github.com/wva-project/wva/e2e/internal/waits"
+	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 
 // Feature 5: deleting the ConfigMap puts every VariantAutoscaling back on
 // the built-in defaults (0.80 / 5 / 0.10 / 3), without a restart.
 func TestConfigMapDeleteRestoresBuiltinDefaults(t *testing.T) {
-	f := suite.newFixture("delete")
-	var vas []va
+	f := fixture.New(suite, "delete")
+	var (
+		vas     []fixture.VA
+		deleted fixture.Change // the ConfigMap's delete
+	)
 
 	feature := features.New("delete the ConfigMap: back to built-in defaults").
 		WithLabel("area", "reload").WithLabel("size", "small").
-		WithSetup("register cleanup", f.setup).
-		WithSetup("no ConfigMap", f.noConfigMap).
-		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			ns := f.namespace(ctx, t)
-			vas = []va{
-				{namespace: ns, name: "granite", model: "ibm/granite-13b"},
-				{namespace: ns, name: "llama", model: "meta/llama-70b"},
+		WithSetup("register cleanup", f.Setup).
+		WithSetup("no ConfigMap", f.NoConfigMap).
+		WithSetup("VariantAutoscalings on a ConfigMap", f.VAsOnDefaultConfigMap(&vas, func(ns string) []fixture.VA {
+			return []fixture.VA{
+				{Namespace: ns, Name: "granite", Model: "ibm/granite-13b"},
+				{Namespace: ns, Name: "llama", Model: "meta/llama-70b"},
 			}
-			f.onDefaultConfigMap(ctx, t, vas)
-			return ctx
-		}).
-		Assess("after the delete every VariantAutoscaling is on the built-in defaults", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			deletedAt := time.Now()
-			if err := suite.deleteConfigMap(ctx); err != nil {
-				t.Fatal(err)
-			}
-			took := waitSince(ctx, t, "status.appliedConfig = builtin (0.80/5/0.10/3, no resourceVersion)", deletedAt, applyDeadline, fastPoll,
-				f.appliedConfigs(expectAll(vas, builtin)))
-			suite.measure("feature 5: ConfigMap delete -> %d VariantAutoscalings on built-in defaults", took, len(vas))
-			return ctx
-		}).
-		WithTeardown("delete the namespace", f.teardownStep).
+		})).
+		Assess("after the delete every VariantAutoscaling is on the built-in defaults", fixture.Steps(
+			f.ConfigMapDeleted(&deleted),
+			f.VAsApplyConfigWithin(spec.ApplyDeadline, waits.Fast, &deleted, "status.appliedConfig = builtin (0.80/5/0.10/3, no resourceVersion)",
+				fixture.All(&vas, func() v1alpha1.AppliedCapacityConfig { return fixture.Builtin }),
+				func(took time.Duration) {
+					suite.Measure("feature 5: ConfigMap delete -> %d VariantAutoscalings on built-in defaults", took, len(vas))
+				}),
+		)).
+		WithTeardown("delete the namespace", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
+	suite.Env.Test(t, feature)
 }

@@ -11,6 +11,9 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/spec"
+	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/e2e/zaplog"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
@@ -18,40 +21,40 @@ import (
 // Feature 4: an invalid entry is skipped with the spec's WARN naming its key
 // and the error; the valid entries of the same ConfigMap still apply.
 func TestInvalidEntrySkipped(t *testing.T) {
-	f := suite.newFixture("invalid")
+	f := fixture.New(suite, "invalid")
 	var (
-		invalidTarget va // would match the invalid override
-		validTarget   va // matches a valid override
+		invalidTarget fixture.VA // would match the invalid override
+		validTarget   fixture.VA // matches a valid override
 		appliedAt     time.Time
 		rv            string
 	)
 
 	feature := features.New("invalid entry skipped").
 		WithLabel("area", "reload").WithLabel("size", "small").
-		WithSetup("register cleanup", f.setup).
-		WithSetup("no ConfigMap", f.noConfigMap).
+		WithSetup("register cleanup", f.Setup).
+		WithSetup("no ConfigMap", f.NoConfigMap).
 		WithSetup("create VariantAutoscalings", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			ns := f.namespace(ctx, t)
-			invalidTarget = va{namespace: ns, name: "test-model", model: "test/model"}
-			validTarget = va{namespace: ns, name: "granite", model: "ibm/granite-13b"}
-			f.createVAs(ctx, t, 2, invalidTarget, validTarget)
-			waitFor(ctx, t, "VariantAutoscalings on the built-in defaults", reconcileDeadline, slowPoll,
-				f.appliedConfigs(expectAll([]va{invalidTarget, validTarget}, builtin)))
+			ns := f.Namespace(ctx, t)
+			invalidTarget = fixture.VA{Namespace: ns, Name: "test-model", Model: "test/model"}
+			validTarget = fixture.VA{Namespace: ns, Name: "granite", Model: "ibm/granite-13b"}
+			f.CreateVAs(ctx, t, 2, invalidTarget, validTarget)
+			waits.For(ctx, t, "VariantAutoscalings on the built-in defaults", spec.ReconcileDeadline, waits.Slow,
+				f.AppliedConfigs(fixture.ExpectAll([]fixture.VA{invalidTarget, validTarget}, fixture.Builtin)))
 			return ctx
 		}).
 		Assess("apply a ConfigMap with one invalid entry", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			appliedAt = time.Now()
-			cm, err := suite.putConfigMap(ctx, map[string]string{
-				"default": defaultEntry,
+			cm, err := suite.PutConfigMap(ctx, map[string]string{
+				"default": fixture.DefaultEntry,
 				// The spec's example: kvCacheThreshold must be <= 1.0.
-				"invalid-config": entry(
+				"invalid-config": fixture.Entry(
 					"model_id: test/model",
-					"namespace: "+invalidTarget.namespace,
+					"namespace: "+invalidTarget.Namespace,
 					"kvCacheThreshold: 1.5",
 				),
-				"granite-override": entry(
+				"granite-override": fixture.Entry(
 					"model_id: ibm/granite-13b",
-					"namespace: "+validTarget.namespace,
+					"namespace: "+validTarget.Namespace,
 					"queueLengthThreshold: 12",
 				),
 			})
@@ -62,27 +65,27 @@ func TestInvalidEntrySkipped(t *testing.T) {
 			return ctx
 		}).
 		Assess("the invalid entry is skipped with a WARN naming its key and error", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			suite.waitLogs(ctx, t, appliedAt, applyDeadline,
-				zaplog.Query{Level: levelWarn, Msg: msgInvalidEntry, Fields: map[string]string{
+			suite.WaitLogs(ctx, t, appliedAt, spec.ApplyDeadline,
+				zaplog.Query{Level: spec.LevelWarn, Msg: spec.MsgInvalidEntry, Fields: map[string]string{
 					"key":   "invalid-config",
 					"error": "kvCacheThreshold must be between 0 and 1, got 1.50",
 				}},
 				// default and granite-override; not invalid-config.
-				zaplog.Query{Level: levelInfo, Msg: msgCacheUpdated, Fields: map[string]string{"entries": "2", "has_default": "true"}},
+				zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgCacheUpdated, Fields: map[string]string{"entries": "2", "has_default": "true"}},
 			)
 			return ctx
 		}).
 		Assess("the other entries apply", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			waitSince(ctx, t, "valid entries applied, invalid one ignored", appliedAt, applyDeadline, fastPoll,
-				f.appliedConfigs(map[types.NamespacedName]v1alpha1.AppliedCapacityConfig{
-					invalidTarget.key(): applied("0.70", 8, "0.20", 4, v1alpha1.ConfigSourceDefault, rv),
-					validTarget.key(): inheriting(applied("0.70", 12, "0.20", 4, v1alpha1.ConfigSourceOverridePrefix+"granite-override", rv),
+			waits.Since(ctx, t, "valid entries applied, invalid one ignored", appliedAt, spec.ApplyDeadline, waits.Fast,
+				f.AppliedConfigs(map[types.NamespacedName]v1alpha1.AppliedCapacityConfig{
+					invalidTarget.Key(): fixture.Applied("0.70", 8, "0.20", 4, v1alpha1.ConfigSourceDefault, rv),
+					validTarget.Key(): fixture.Inheriting(fixture.Applied("0.70", 12, "0.20", 4, v1alpha1.ConfigSourceOverridePrefix+"granite-override", rv),
 						"kvCacheThreshold=default,kvSpareTrigger=default,queueSpareTrigger=default"),
 				}))
 			return ctx
 		}).
-		WithTeardown("delete the ConfigMap and the namespace", f.teardownStep).
+		WithTeardown("delete the ConfigMap and the namespace", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
+	suite.Env.Test(t, feature)
 }

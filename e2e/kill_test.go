@@ -15,6 +15,10 @@ import (
 
 	"github.com/wva-project/wva/e2e/apply"
 	"github.com/wva-project/wva/e2e/install"
+	"github.com/wva-project/wva/e2e/internal/cluster"
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/spec"
+	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/e2e/manifests"
 	"github.com/wva-project/wva/e2e/zaplog"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
@@ -27,39 +31,39 @@ import (
 // resourceVersion, every VariantAutoscaling shows it and its values, and
 // nothing the killed pod had in flight overwrites them afterwards.
 func TestControllerKilledMidReload(t *testing.T) {
-	f := suite.newFixture("kill")
+	f := fixture.New(suite, "kill")
 	var (
-		vas      []va
-		old      controllerIdentity
+		vas      []fixture.VA
+		old      cluster.ControllerIdentity
 		killedAt time.Time
 		latest   v1alpha1.AppliedCapacityConfig // of the last update
 	)
 
 	feature := features.New("controller killed mid-reload: the new pod serves the latest ConfigMap").
 		WithLabel("area", "faults").WithLabel("size", "small").
-		WithSetup("register cleanup", f.setup).
+		WithSetup("register cleanup", f.Setup).
 		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.withoutConfigMap(ctx, t)
+			f.WithoutConfigMap(ctx, t)
 			// Whatever happens below, leave the controller available.
-			f.onTeardown("waiting for the controller", func(ctx context.Context) error {
-				_, err := apply.WaitDeploymentAvailable(ctx, suite.kube, manifests.Namespace, manifests.DeploymentName, rolloutDeadline, 250*time.Millisecond)
+			f.OnTeardown("waiting for the controller", func(ctx context.Context) error {
+				_, err := apply.WaitDeploymentAvailable(ctx, suite.Kube, manifests.Namespace, manifests.DeploymentName, spec.RolloutDeadline, 250*time.Millisecond)
 				return err
 			})
-			ns := f.namespace(ctx, t)
-			vas = []va{
-				{namespace: ns, name: "granite", model: "ibm/granite-13b"},
-				{namespace: ns, name: "llama", model: "meta/llama-70b"},
-				{namespace: ns, name: "mistral", model: "mistral/mistral-7b"},
+			ns := f.Namespace(ctx, t)
+			vas = []fixture.VA{
+				{Namespace: ns, Name: "granite", Model: "ibm/granite-13b"},
+				{Namespace: ns, Name: "llama", Model: "meta/llama-70b"},
+				{Namespace: ns, Name: "mistral", Model: "mistral/mistral-7b"},
 			}
-			f.onDefaultConfigMap(ctx, t, vas)
+			f.OnDefaultConfigMap(ctx, t, vas)
 			var err error
-			if old, err = suite.controllerIdentity(ctx); err != nil {
+			if old, err = suite.ControllerIdentity(ctx); err != nil {
 				t.Fatal(err)
 			}
 			return ctx
 		}).
 		Assess("update the ConfigMap, kill the controller pod at once, update again", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			first, err := suite.putConfigMap(ctx, map[string]string{"default": entry(
+			first, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.74",
 				"queueLengthThreshold: 11",
 				"kvSpareTrigger: 0.14",
@@ -69,22 +73,22 @@ func TestControllerKilledMidReload(t *testing.T) {
 				t.Fatal(err)
 			}
 			updatedAt := time.Now()
-			err = suite.kube.CoreV1().Pods(manifests.Namespace).Delete(ctx, old.pod, metav1.DeleteOptions{
+			err = suite.Kube.CoreV1().Pods(manifests.Namespace).Delete(ctx, old.Pod, metav1.DeleteOptions{
 				GracePeriodSeconds: ptr.To[int64](0),
-				Preconditions:      &metav1.Preconditions{UID: &old.uid},
+				Preconditions:      &metav1.Preconditions{UID: &old.Uid},
 			})
 			if err != nil {
-				t.Fatalf("deleting controller pod %s: %v", old.pod, err)
+				t.Fatalf("deleting controller pod %s: %v", old.Pod, err)
 			}
 			killedAt = time.Now()
 			// The replacement starts with the ConfigMap present (feature 1
 			// needs to know).
-			suite.mu.Lock()
-			suite.startedWithConfigMap = true
-			suite.mu.Unlock()
-			t.Logf("update %s, then pod %s deleted with grace period 0 %s later", first.ResourceVersion, old.pod, killedAt.Sub(updatedAt).Round(time.Millisecond))
+			suite.Mu.Lock()
+			suite.StartedWithConfigMap = true
+			suite.Mu.Unlock()
+			t.Logf("update %s, then pod %s deleted with grace period 0 %s later", first.ResourceVersion, old.Pod, killedAt.Sub(updatedAt).Round(time.Millisecond))
 
-			second, err := suite.putConfigMap(ctx, map[string]string{"default": entry(
+			second, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.66",
 				"queueLengthThreshold: 12",
 				"kvSpareTrigger: 0.16",
@@ -93,8 +97,8 @@ func TestControllerKilledMidReload(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			latest = applied("0.66", 12, "0.16", 5, v1alpha1.ConfigSourceDefault, second.ResourceVersion)
-			pods, err := suite.controllerPods(ctx)
+			latest = fixture.Applied("0.66", 12, "0.16", 5, v1alpha1.ConfigSourceDefault, second.ResourceVersion)
+			pods, err := suite.ControllerPods(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,40 +106,40 @@ func TestControllerKilledMidReload(t *testing.T) {
 			return ctx
 		}).
 		Assess("the new pod loads the latest resourceVersion and every VariantAutoscaling shows it", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			var cur controllerIdentity
-			took := waitSince(ctx, t, "a new controller pod Ready", killedAt, rolloutDeadline, 250*time.Millisecond,
+			var cur cluster.ControllerIdentity
+			took := waits.Since(ctx, t, "a new controller pod Ready", killedAt, spec.RolloutDeadline, 250*time.Millisecond,
 				func(ctx context.Context) (bool, string, error) {
-					pod, err := suite.currentControllerPod(ctx)
+					pod, err := suite.CurrentControllerPod(ctx)
 					if err != nil {
 						return false, err.Error(), nil
 					}
-					if pod.UID == old.uid {
+					if pod.UID == old.Uid {
 						return false, "the killed pod " + pod.Name + " still runs", nil
 					}
-					if cur, err = identityOf(pod); err != nil {
+					if cur, err = cluster.IdentityOf(pod); err != nil {
 						return false, err.Error(), nil
 					}
 					return podReady(pod), fmt.Sprintf("pod %s ready=%t", pod.Name, podReady(pod)), nil
 				})
-			suite.measure("feature 17: controller pod killed -> replacement available", took)
+			suite.Measure("feature 17: controller pod killed -> replacement available", took)
 			// logLoaded runs at startup and after every reload: whichever
 			// way the new pod got the last update, it says so.
-			suite.waitLogs(ctx, t, time.Time{}, applyDeadline, zaplog.Query{Level: levelInfo, Msg: msgLoaded,
+			suite.WaitLogs(ctx, t, time.Time{}, spec.ApplyDeadline, zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgLoaded,
 				Fields: map[string]string{"resourceVersion": latest.ConfigMapResourceVersion}})
-			took = waitSince(ctx, t, "every VariantAutoscaling on the latest ConfigMap, status consistent", killedAt, rolloutDeadline, fastPoll,
-				f.consistentStatus(vas, latest))
-			suite.measure("feature 17: controller pod killed mid-reload -> %d VariantAutoscalings on the latest ConfigMap", took, len(vas))
-			t.Logf("controller-kill replacement=%s kill-to-latest=%s", cur.pod, took.Round(time.Millisecond))
+			took = waits.Since(ctx, t, "every VariantAutoscaling on the latest ConfigMap, status consistent", killedAt, spec.RolloutDeadline, waits.Fast,
+				f.ConsistentStatus(vas, latest))
+			suite.Measure("feature 17: controller pod killed mid-reload -> %d VariantAutoscalings on the latest ConfigMap", took, len(vas))
+			t.Logf("controller-kill replacement=%s kill-to-latest=%s", cur.Pod, took.Round(time.Millisecond))
 			return ctx
 		}).
 		Assess("nothing overwrites it: the VariantAutoscalings stay on the latest ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			holdFor(ctx, t, "every VariantAutoscaling stays on the latest resourceVersion", 2*time.Second, fastPoll,
-				f.appliedConfigs(expectAll(vas, latest)))
-			suite.checkNothingFatal(ctx, t, time.Time{})
+			waits.Hold(ctx, t, "every VariantAutoscaling stays on the latest resourceVersion", 2*time.Second, waits.Fast,
+				f.AppliedConfigs(fixture.ExpectAll(vas, latest)))
+			suite.CheckNothingFatal(ctx, t, time.Time{})
 			return ctx
 		}).
-		WithTeardown("wait for the controller, delete the ConfigMap and the namespace", f.teardownStep).
+		WithTeardown("wait for the controller, delete the ConfigMap and the namespace", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
+	suite.Env.Test(t, feature)
 }

@@ -8,19 +8,13 @@ import (
 	"slices"
 	"strconv"
 	"testing"
-)
 
-// featureLabels are the labels every feature carries, with their values:
-// `make test-e2e LABELS=area=reload` runs one area, LABELS=size=small the
-// quick features (README.md, "Run a subset").
-var featureLabels = map[string][]string{
-	"area": {"reload", "scaling", "security", "faults", "schedule"},
-	"size": {"small", "large"},
-}
+	"github.com/wva-project/wva/e2e/internal/cluster"
+)
 
 // TestEveryFeatureIsLabelled reads the suite's sources (this file has no
 // build tag, so it runs with the unit tests): every features.New chain sets
-// each label of featureLabels exactly once, to one of its values. A feature
+// each label of cluster.FeatureLabels exactly once, to one of its values. A feature
 // without labels would run whatever LABELS selects.
 func TestEveryFeatureIsLabelled(t *testing.T) {
 	files, err := filepath.Glob("*_test.go")
@@ -45,7 +39,7 @@ func TestEveryFeatureIsLabelled(t *testing.T) {
 				got[l[0]] = append(got[l[0]], l[1])
 			}
 			where := fset.Position(call.Pos()).String()
-			for key, allowed := range featureLabels {
+			for key, allowed := range cluster.FeatureLabels {
 				switch v := got[key]; {
 				case len(v) != 1:
 					t.Errorf("%s: the feature sets label %q %d times (%v), want once", where, key, len(v), v)
@@ -54,8 +48,8 @@ func TestEveryFeatureIsLabelled(t *testing.T) {
 				}
 			}
 			for key := range got {
-				if _, ok := featureLabels[key]; !ok {
-					t.Errorf("%s: label %q is not one of the suite's (%v)", where, key, featureLabels)
+				if _, ok := cluster.FeatureLabels[key]; !ok {
+					t.Errorf("%s: label %q is not one of the suite's (%v)", where, key, cluster.FeatureLabels)
 				}
 			}
 			return true

@@ -14,7 +14,12 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/wva-project/wva/e2e/apply"
+	"github.com/wva-project/wva/e2e/internal/cluster"
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/load"
+	"github.com/wva-project/wva/e2e/internal/spec"
 	"github.com/wva-project/wva/e2e/internal/timeline"
+	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/e2e/workload"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
@@ -31,7 +36,7 @@ const (
 	// outageDetectDeadline: a pass after Prometheus went away reports
 	// MetricsAvailable=False (one reconcile interval, and the query's
 	// connection is refused at once: the Service has no endpoints).
-	outageDetectDeadline = loadReconcileInterval + 5*time.Second
+	outageDetectDeadline = load.LoadReconcileInterval + 5*time.Second
 )
 
 // Feature 13: Prometheus goes away mid-cycle. While it is away the model
@@ -40,48 +45,48 @@ const (
 // reason MetricsQueryFailed. When Prometheus is back, scaling resumes and
 // the down phase completes.
 func TestLoadPrometheusOutage(t *testing.T) {
-	f := suite.newFixture("loadoutage")
-	r := newLoadRun(f, t, "prometheus-outage", outageProfile,
+	f := fixture.New(suite, "loadoutage")
+	r := load.NewRun(f, t, "prometheus-outage", outageProfile,
 		[]workload.Variant{{Name: "a", Replicas: 1}},
-		[]va{{min: outageMin, max: outageMax}})
-	peak := min(r.needed(outageRate), outageMax)
+		[]fixture.VA{{Min: outageMin, Max: outageMax}})
+	peak := min(r.Needed(outageRate), outageMax)
 	var down, back time.Time
 
 	feature := features.New("Prometheus goes away mid-cycle").
 		WithLabel("area", "faults").WithLabel("size", "large").
-		WithSetup("register cleanup", f.setup).
+		WithSetup("register cleanup", f.Setup).
 		WithSetup("Prometheus, the emulated model at 1 replica and the controller on a 20 s window", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.setUp(ctx, t)
+			r.SetUp(ctx, t)
 			return ctx
 		}).
 		Assess("the load generator starts its profile", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.start(ctx, t)
+			r.Start(ctx, t)
 			return ctx
 		}).
 		Assess(fmt.Sprintf("the model scales up to %d replicas during the hold", peak), func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.waitTotal(ctx, t, fmt.Sprintf("%d replicas", peak), peak, r.loadStart, r.profile.Duration())
+			r.WaitTotal(ctx, t, fmt.Sprintf("%d replicas", peak), peak, r.LoadStart, r.Profile.Duration())
 			return ctx
 		}).
 		Assess("Prometheus scaled to 0: MetricsAvailable=False with reason MetricsQueryFailed", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			if time.Until(r.loadStops()) < outageDetectDeadline {
+			if time.Until(r.LoadStops()) < outageDetectDeadline {
 				t.Fatalf("the model reached %d replicas only %s before the load stops: too late to take Prometheus away during the hold",
-					peak, time.Until(r.loadStops()).Round(time.Millisecond))
+					peak, time.Until(r.LoadStops()).Round(time.Millisecond))
 			}
-			scalePrometheus(ctx, t, r.model.Namespace, 0)
+			scalePrometheus(ctx, t, r.Model.Namespace, 0)
 			down = time.Now()
-			r.mark("Prometheus down", down)
-			waitSince(ctx, t, "MetricsAvailable=False reason MetricsQueryFailed", down, outageDetectDeadline, fastPoll,
-				r.metricsCondition(metav1.ConditionFalse, v1alpha1.ReasonMetricsQueryFailed))
+			r.Mark("Prometheus down", down)
+			waits.Since(ctx, t, "MetricsAvailable=False reason MetricsQueryFailed", down, outageDetectDeadline, waits.Fast,
+				r.MetricsCondition(metav1.ConditionFalse, v1alpha1.ReasonMetricsQueryFailed))
 			return ctx
 		}).
 		Assess("while Prometheus is away the replicas hold, through the end of the load", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			// With metrics, the first step down would have come by a window
 			// after the first pass that saw the load gone.
-			until := r.loadStops().Add(r.model.RequestDuration() + promScrapeInterval + loadReconcileInterval + loadWindow)
-			cond := r.metricsCondition(metav1.ConditionFalse, v1alpha1.ReasonMetricsQueryFailed)
-			holdFor(ctx, t, fmt.Sprintf("%d replicas and MetricsAvailable=False", peak), time.Until(until), slowPoll,
+			until := r.LoadStops().Add(r.Model.RequestDuration() + fixture.PromScrapeInterval + load.LoadReconcileInterval + load.LoadWindow)
+			cond := r.MetricsCondition(metav1.ConditionFalse, v1alpha1.ReasonMetricsQueryFailed)
+			waits.Hold(ctx, t, fmt.Sprintf("%d replicas and MetricsAvailable=False", peak), time.Until(until), waits.Slow,
 				func(ctx context.Context) (bool, string, error) {
-					held, seen, err := r.totalReplicas(func(total int32, _ map[string]int32) bool { return total == peak })(ctx)
+					held, seen, err := r.TotalReplicas(func(total int32, _ map[string]int32) bool { return total == peak })(ctx)
 					if err != nil || !held {
 						return held, seen, err
 					}
@@ -91,24 +96,24 @@ func TestLoadPrometheusOutage(t *testing.T) {
 			return ctx
 		}).
 		Assess("Prometheus back: MetricsAvailable=True and the down phase completes", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			scalePrometheus(ctx, t, r.model.Namespace, 1)
+			scalePrometheus(ctx, t, r.Model.Namespace, 1)
 			back = time.Now()
-			r.mark("Prometheus back", back)
-			if _, err := apply.WaitDeploymentAvailable(ctx, suite.kube, r.model.Namespace, promName, rolloutDeadline, slowPoll); err != nil {
+			r.Mark("Prometheus back", back)
+			if _, err := apply.WaitDeploymentAvailable(ctx, suite.Kube, r.Model.Namespace, fixture.PromName, spec.RolloutDeadline, waits.Slow); err != nil {
 				t.Fatal(err)
 			}
-			waitSince(ctx, t, "MetricsAvailable=True", back, scrapeDeadline, fastPoll,
-				r.metricsCondition(metav1.ConditionTrue, v1alpha1.ReasonMetricsFound))
+			waits.Since(ctx, t, "MetricsAvailable=True", back, spec.ScrapeDeadline, waits.Fast,
+				r.MetricsCondition(metav1.ConditionTrue, v1alpha1.ReasonMetricsFound))
 			// Prometheus's TSDB starts empty: the replicas count once it
 			// has scraped them, and the first window starts then.
-			budget := rolloutDeadline + r.settleBudget(peak-outageMin)
-			took := r.waitTotal(ctx, t, fmt.Sprintf("minReplicas %d", outageMin), outageMin, back, budget)
-			suite.measure("feature 13: Prometheus back -> model down to %d replicas", took, outageMin)
+			budget := spec.RolloutDeadline + r.SettleBudget(peak-outageMin)
+			took := r.WaitTotal(ctx, t, fmt.Sprintf("minReplicas %d", outageMin), outageMin, back, budget)
+			suite.Measure("feature 13: Prometheus back -> model down to %d replicas", took, outageMin)
 			return ctx
 		}).
 		Assess("the timeline: no change while Prometheus was away, one up and one down phase, errors", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			summary, s := r.finish(ctx, t)
-			logSteps(t, s)
+			summary, s := r.Finish(ctx, t)
+			load.LogSteps(t, s)
 			for _, st := range s.Steps() {
 				if st.At.After(down) && st.At.Before(back) {
 					t.Errorf("replicas changed while Prometheus was away: %s %d -> %d at %.1fs", st.Variant, st.From, st.To, s.Elapsed(st.At))
@@ -116,61 +121,41 @@ func TestLoadPrometheusOutage(t *testing.T) {
 			}
 			phases := s.Phases()
 			flaps := timeline.Flaps(phases)
-			reaction, settle := cycleTimes(r, s, outageMin)
-			r.report(t, reaction, settle, s.Peak(), flaps, summary)
+			reaction, settle := load.CycleTimes(r, s, outageMin)
+			r.Report(t, reaction, settle, s.Peak(), flaps, summary)
 			if len(phases) != 2 || !phases[0].Up || phases[1].Up {
-				t.Errorf("phases %s, want one up phase and one down phase (flaps %d)", describePhases(s, phases), flaps)
+				t.Errorf("phases %s, want one up phase and one down phase (flaps %d)", load.DescribePhases(s, phases), flaps)
 			}
 			if n := len(phases); n > 0 && !phases[n-1].Up && phases[n-1].Start.Before(back) {
 				t.Errorf("the down phase started at %.1fs, before Prometheus came back at %.1fs", s.Elapsed(phases[n-1].Start), s.Elapsed(back))
 			}
-			r.checkBounds(t, s)
-			checkLoadErrors(t, summary)
+			r.CheckBounds(t, s)
+			load.CheckLoadErrors(t, summary)
 			return ctx
 		}).
-		WithTeardown("write the timeline, restore the controller's args, delete the namespace", f.teardownStep).
+		WithTeardown("write the timeline, restore the controller's args, delete the namespace", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
-}
-
-// metricsCondition is a poll.Condition that holds when every
-// VariantAutoscaling of the run has MetricsAvailable with status and
-// reason, and a message.
-func (r *loadRun) metricsCondition(status metav1.ConditionStatus, reason string) func(context.Context) (bool, string, error) {
-	return func(ctx context.Context) (bool, string, error) {
-		ok := true
-		seen := ""
-		for _, v := range r.vas {
-			obj, err := r.f.getVA(ctx, v)
-			if err != nil {
-				return false, err.Error(), nil
-			}
-			c := condition(obj, v1alpha1.ConditionMetricsAvailable)
-			ok = ok && c != nil && c.Status == status && c.Reason == reason && c.Message != ""
-			seen += v.name + ": " + describeCondition(c) + " "
-		}
-		return ok, seen, nil
-	}
+	suite.Env.Test(t, feature)
 }
 
 // scalePrometheus sets the replicas of the namespace's Prometheus through
 // its /scale subresource; scaled to 0, it waits until its pod is gone.
 func scalePrometheus(ctx context.Context, t *testing.T, namespace string, replicas int32) {
 	t.Helper()
-	deployments := suite.kube.AppsV1().Deployments(namespace)
+	deployments := suite.Kube.AppsV1().Deployments(namespace)
 	scale := &autoscalingv1.Scale{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: promName},
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: fixture.PromName},
 		Spec:       autoscalingv1.ScaleSpec{Replicas: replicas},
 	}
-	if _, err := deployments.UpdateScale(ctx, promName, scale, metav1.UpdateOptions{FieldManager: fieldManager}); err != nil {
-		t.Fatalf("scaling %s/%s to %d: %v", namespace, promName, replicas, err)
+	if _, err := deployments.UpdateScale(ctx, fixture.PromName, scale, metav1.UpdateOptions{FieldManager: cluster.FieldManager}); err != nil {
+		t.Fatalf("scaling %s/%s to %d: %v", namespace, fixture.PromName, replicas, err)
 	}
 	if replicas > 0 {
 		return
 	}
-	waitFor(ctx, t, "Prometheus's pod gone", rolloutDeadline, fastPoll, func(ctx context.Context) (bool, string, error) {
-		pods, err := suite.kube.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: stubAppLabel + "=" + promName})
+	waits.For(ctx, t, "Prometheus's pod gone", spec.RolloutDeadline, waits.Fast, func(ctx context.Context) (bool, string, error) {
+		pods, err := suite.Kube.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: fixture.StubAppLabel + "=" + fixture.PromName})
 		if err != nil {
 			return false, err.Error(), nil
 		}

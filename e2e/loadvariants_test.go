@@ -6,11 +6,12 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/load"
 	"github.com/wva-project/wva/e2e/internal/timeline"
 	"github.com/wva-project/wva/e2e/workload"
 )
@@ -30,70 +31,63 @@ const (
 // it adds any expensive replica, and scale-down removes the expensive
 // replicas (down to their minimum 0) before any cheap one.
 func TestLoadTwoVariantsByCost(t *testing.T) {
-	f := suite.newFixture("loadvariants")
-	cheap := va{min: 1, max: 2, cost: "5"}
-	costly := va{minZero: true, max: 2, cost: "20"}
-	r := newLoadRun(f, t, "two-variants", variantsProfile,
+	f := fixture.New(suite, "loadvariants")
+	cheap := fixture.VA{Min: 1, Max: 2, Cost: "5"}
+	costly := fixture.VA{MinZero: true, Max: 2, Cost: "20"}
+	r := load.NewRun(f, t, "two-variants", variantsProfile,
 		[]workload.Variant{{Name: cheapVariant, Replicas: 1}, {Name: costlyVariant, Replicas: 0}},
-		[]va{cheap, costly})
-	needed := r.needed(variantsRate)
+		[]fixture.VA{cheap, costly})
+	needed := r.Needed(variantsRate)
 
 	feature := features.New("two variants of one model with different costs").
 		WithLabel("area", "scaling").WithLabel("size", "large").
-		WithSetup("register cleanup", f.setup).
+		WithSetup("register cleanup", f.Setup).
 		WithSetup("Prometheus, the model's cheap variant at 1 replica and its expensive one at 0, the controller on a 20 s window", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			if needed <= cheap.max {
-				t.Fatalf("feature constants: %d req/s needs %d replicas, which the cheap variant's maxReplicas %d holds alone", variantsRate, needed, cheap.max)
+			if needed <= cheap.Max {
+				t.Fatalf("feature constants: %d req/s needs %d replicas, which the cheap variant's maxReplicas %d holds alone", variantsRate, needed, cheap.Max)
 			}
-			r.setUp(ctx, t)
+			r.SetUp(ctx, t)
 			return ctx
 		}).
 		Assess("the load generator starts its profile", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.start(ctx, t)
+			r.Start(ctx, t)
 			return ctx
 		}).
 		Assess(fmt.Sprintf("scale-up fills the cheap variant first, then adds expensive replicas (the load needs %d)", needed), func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.waitVariants(ctx, t, fmt.Sprintf("%d replicas, %d of them expensive", needed, needed-cheap.max), r.loadStart, r.profile.Duration(),
+			r.WaitVariants(ctx, t, fmt.Sprintf("%d replicas, %d of them expensive", needed, needed-cheap.Max), r.LoadStart, r.Profile.Duration(),
 				func(total int32, by map[string]int32) bool { return total >= needed && by[costlyVariant] >= 1 })
-			checkCostOrder(t, r.rec.Snapshot(), true)
+			checkCostOrder(t, r.Rec.Snapshot(), true)
 			return ctx
 		}).
 		Assess("the load stops and scale-down removes the expensive replicas first", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			// At most 4 replicas (both variants at their maximum) come down
 			// to 1; the wait allows a window more than that takes.
-			budget := r.settleBudget(cheap.max+costly.max-cheap.min) + loadWindow
-			r.waitVariants(ctx, t, "cheap at minReplicas 1 and expensive at 0", r.loadStops(), budget,
+			budget := r.SettleBudget(cheap.Max+costly.Max-cheap.Min) + load.LoadWindow
+			r.WaitVariants(ctx, t, "cheap at minReplicas 1 and expensive at 0", r.LoadStops(), budget,
 				func(_ int32, by map[string]int32) bool {
-					return by[cheapVariant] == cheap.min && by[costlyVariant] == 0
+					return by[cheapVariant] == cheap.Min && by[costlyVariant] == 0
 				})
-			checkCostOrder(t, r.rec.Snapshot(), false)
+			checkCostOrder(t, r.Rec.Snapshot(), false)
 			return ctx
 		}).
 		Assess("the timeline: one up and one down phase, bounds, errors", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			summary, s := r.finish(ctx, t)
-			logSteps(t, s)
+			summary, s := r.Finish(ctx, t)
+			load.LogSteps(t, s)
 			phases := s.Phases()
 			flaps := timeline.Flaps(phases)
-			reaction, settle := cycleTimes(r, s, 1)
-			r.report(t, reaction, settle, s.Peak(), flaps, summary)
+			reaction, settle := load.CycleTimes(r, s, 1)
+			r.Report(t, reaction, settle, s.Peak(), flaps, summary)
 			if len(phases) != 2 || !phases[0].Up || phases[1].Up {
-				t.Errorf("phases %s, want one up phase and one down phase (flaps %d)", describePhases(s, phases), flaps)
+				t.Errorf("phases %s, want one up phase and one down phase (flaps %d)", load.DescribePhases(s, phases), flaps)
 			}
-			r.checkBounds(t, s)
-			checkLoadErrors(t, summary)
+			r.CheckBounds(t, s)
+			load.CheckLoadErrors(t, summary)
 			return ctx
 		}).
-		WithTeardown("write the timeline, restore the controller's args, delete the namespace", f.teardownStep).
+		WithTeardown("write the timeline, restore the controller's args, delete the namespace", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
-}
-
-// waitVariants waits until want holds for the model's replicas (in all and
-// by variant), within deadline of since.
-func (r *loadRun) waitVariants(ctx context.Context, t *testing.T, what string, since time.Time, deadline time.Duration, want func(int32, map[string]int32) bool) {
-	t.Helper()
-	waitSince(ctx, t, what, since, deadline, loadPoll, r.totalReplicas(want))
+	suite.Env.Test(t, feature)
 }
 
 // checkCostOrder checks the steps of one direction recorded so far: going

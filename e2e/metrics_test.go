@@ -13,6 +13,10 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/wva-project/wva/e2e/apply"
+	"github.com/wva-project/wva/e2e/internal/cluster"
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/spec"
+	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 
@@ -20,53 +24,53 @@ import (
 // a VariantAutoscaling of a running Deployment reports that it has no
 // metrics, and the controller leaves the Deployment's replicas alone.
 func TestNoMetricsNoScaling(t *testing.T) {
-	f := suite.newFixture("nometrics")
+	f := fixture.New(suite, "nometrics")
 	const replicas = 2
 	var (
-		v          va
+		v          fixture.VA
 		generation int64 // of the target, once rolled out
 	)
 
 	feature := features.New("no Prometheus: no metrics, no scaling").
 		WithLabel("area", "scaling").WithLabel("size", "small").
-		WithSetup("register cleanup", f.setup).
+		WithSetup("register cleanup", f.Setup).
 		WithSetup("a running Deployment", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			ns := f.namespace(ctx, t)
-			d := pauseDeployment(ns, "granite-l4", replicas)
-			if _, err := suite.kube.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{FieldManager: fieldManager}); err != nil {
+			ns := f.Namespace(ctx, t)
+			d := fixture.PauseDeployment(ns, "granite-l4", replicas)
+			if _, err := suite.Kube.AppsV1().Deployments(ns).Create(ctx, d, metav1.CreateOptions{FieldManager: cluster.FieldManager}); err != nil {
 				t.Fatalf("creating Deployment: %v", err)
 			}
-			took, err := apply.WaitDeploymentAvailable(ctx, suite.kube, ns, d.Name, rolloutDeadline, slowPoll)
+			took, err := apply.WaitDeploymentAvailable(ctx, suite.Kube, ns, d.Name, spec.RolloutDeadline, waits.Slow)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("Deployment %s/%s available with %d replicas after %s", ns, d.Name, replicas, took.Round(time.Millisecond))
-			cur, err := suite.kube.AppsV1().Deployments(ns).Get(ctx, d.Name, metav1.GetOptions{})
+			cur, err := suite.Kube.AppsV1().Deployments(ns).Get(ctx, d.Name, metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			generation = cur.Generation
 			// min < replicas < max: any scaling decision could act.
-			v = va{namespace: ns, name: "granite-l4", model: "ibm/granite-13b", target: d.Name, min: 1, max: 4}
-			if err := f.createVA(ctx, v); err != nil {
+			v = fixture.VA{Namespace: ns, Name: "granite-l4", Model: "ibm/granite-13b", Target: d.Name, Min: 1, Max: 4}
+			if err := f.CreateVA(ctx, v); err != nil {
 				t.Fatal(err)
 			}
 			return ctx
 		}).
 		Assess("the VariantAutoscaling reports MetricsAvailable=False with a reason", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			waitFor(ctx, t, "conditions TargetResolved=True and MetricsAvailable=False", reconcileDeadline, slowPoll,
+			waits.For(ctx, t, "conditions TargetResolved=True and MetricsAvailable=False", spec.ReconcileDeadline, waits.Slow,
 				func(ctx context.Context) (bool, string, error) {
-					vas, err := f.listVAs(ctx)
+					vas, err := f.ListVAs(ctx)
 					if err != nil {
 						return false, err.Error(), nil
 					}
-					obj := vas[v.key()]
-					target := condition(obj, v1alpha1.ConditionTargetResolved)
-					metrics := condition(obj, v1alpha1.ConditionMetricsAvailable)
+					obj := vas[v.Key()]
+					target := fixture.Condition(obj, v1alpha1.ConditionTargetResolved)
+					metrics := fixture.Condition(obj, v1alpha1.ConditionMetricsAvailable)
 					ok := target != nil && target.Status == metav1.ConditionTrue &&
 						metrics != nil && metrics.Status == metav1.ConditionFalse && metrics.Reason != "" &&
 						metrics.ObservedGeneration == obj.Generation
-					return ok, describeCondition(target) + "; " + describeCondition(metrics), nil
+					return ok, fixture.DescribeCondition(target) + "; " + fixture.DescribeCondition(metrics), nil
 				})
 			return ctx
 		}).
@@ -74,9 +78,9 @@ func TestNoMetricsNoScaling(t *testing.T) {
 			// The controller has reconciled the VariantAutoscaling (above)
 			// and would have scaled by now; watch a bounded window on top
 			// for a late /scale write, which would change both fields.
-			holdFor(ctx, t, "Deployment keeps its replicas and generation", 5*time.Second, slowPoll,
+			waits.Hold(ctx, t, "Deployment keeps its replicas and generation", 5*time.Second, waits.Slow,
 				func(ctx context.Context) (bool, string, error) {
-					d, err := suite.kube.AppsV1().Deployments(v.namespace).Get(ctx, v.target, metav1.GetOptions{})
+					d, err := suite.Kube.AppsV1().Deployments(v.Namespace).Get(ctx, v.Target, metav1.GetOptions{})
 					if err != nil {
 						return false, "", err
 					}
@@ -89,8 +93,8 @@ func TestNoMetricsNoScaling(t *testing.T) {
 				})
 			return ctx
 		}).
-		WithTeardown("delete the namespace", f.teardownStep).
+		WithTeardown("delete the namespace", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
+	suite.Env.Test(t, feature)
 }

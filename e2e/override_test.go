@@ -11,6 +11,9 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/spec"
+	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/e2e/zaplog"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
@@ -19,46 +22,46 @@ import (
 // modelID and namespace both match; a partial override inherits the fields
 // it does not set from the default entry.
 func TestPerModelOverride(t *testing.T) {
-	f := suite.newFixture("override")
+	f := fixture.New(suite, "override")
 	var (
-		matching   va // modelID and namespace of the full override
-		otherNS    va // same modelID, another namespace
-		otherModel va // same namespace, another modelID
-		partial    va // matches the partial override
+		matching   fixture.VA // modelID and namespace of the full override
+		otherNS    fixture.VA // same modelID, another namespace
+		otherModel fixture.VA // same namespace, another modelID
+		partial    fixture.VA // matches the partial override
 		appliedAt  time.Time
 		rv         string
 	)
 
 	feature := features.New("per-model override").
 		WithLabel("area", "reload").WithLabel("size", "small").
-		WithSetup("register cleanup", f.setup).
-		WithSetup("no ConfigMap", f.noConfigMap).
+		WithSetup("register cleanup", f.Setup).
+		WithSetup("no ConfigMap", f.NoConfigMap).
 		WithSetup("create VariantAutoscalings in two namespaces", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			nsA, nsB := f.namespace(ctx, t), f.namespace(ctx, t)
-			matching = va{namespace: nsA, name: "granite", model: "ibm/granite-13b"}
-			otherNS = va{namespace: nsB, name: "granite", model: "ibm/granite-13b"}
-			otherModel = va{namespace: nsA, name: "llama", model: "meta/llama-70b"}
-			partial = va{namespace: nsA, name: "mistral", model: "mistralai/mistral-7b"}
-			all := []va{matching, otherNS, otherModel, partial}
-			f.createVAs(ctx, t, len(all), all...)
-			waitFor(ctx, t, "VariantAutoscalings on the built-in defaults", reconcileDeadline, slowPoll, f.appliedConfigs(expectAll(all, builtin)))
+			nsA, nsB := f.Namespace(ctx, t), f.Namespace(ctx, t)
+			matching = fixture.VA{Namespace: nsA, Name: "granite", Model: "ibm/granite-13b"}
+			otherNS = fixture.VA{Namespace: nsB, Name: "granite", Model: "ibm/granite-13b"}
+			otherModel = fixture.VA{Namespace: nsA, Name: "llama", Model: "meta/llama-70b"}
+			partial = fixture.VA{Namespace: nsA, Name: "mistral", Model: "mistralai/mistral-7b"}
+			all := []fixture.VA{matching, otherNS, otherModel, partial}
+			f.CreateVAs(ctx, t, len(all), all...)
+			waits.For(ctx, t, "VariantAutoscalings on the built-in defaults", spec.ReconcileDeadline, waits.Slow, f.AppliedConfigs(fixture.ExpectAll(all, fixture.Builtin)))
 			return ctx
 		}).
 		Assess("apply a default, a full override and a partial override", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			appliedAt = time.Now()
-			cm, err := suite.putConfigMap(ctx, map[string]string{
-				"default": defaultEntry,
-				"granite-a": entry(
+			cm, err := suite.PutConfigMap(ctx, map[string]string{
+				"default": fixture.DefaultEntry,
+				"granite-a": fixture.Entry(
 					"model_id: ibm/granite-13b",
-					"namespace: "+matching.namespace,
+					"namespace: "+matching.Namespace,
 					"kvCacheThreshold: 0.90",
 					"queueLengthThreshold: 20",
 					"kvSpareTrigger: 0.05",
 					"queueSpareTrigger: 10",
 				),
-				"mistral-a": entry(
+				"mistral-a": fixture.Entry(
 					"model_id: mistralai/mistral-7b",
-					"namespace: "+partial.namespace,
+					"namespace: "+partial.Namespace,
 					"kvCacheThreshold: 0.95",
 				),
 			})
@@ -69,60 +72,60 @@ func TestPerModelOverride(t *testing.T) {
 			return ctx
 		}).
 		Assess("only the matching VariantAutoscalings get the overrides", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			def := applied("0.70", 8, "0.20", 4, v1alpha1.ConfigSourceDefault, rv)
-			waitSince(ctx, t, "overrides applied to matching VariantAutoscalings only", appliedAt, applyDeadline, fastPoll,
-				f.appliedConfigs(map[types.NamespacedName]v1alpha1.AppliedCapacityConfig{
-					matching.key():   applied("0.90", 20, "0.05", 10, v1alpha1.ConfigSourceOverridePrefix+"granite-a", rv),
-					otherNS.key():    def,
-					otherModel.key(): def,
+			def := fixture.Applied("0.70", 8, "0.20", 4, v1alpha1.ConfigSourceDefault, rv)
+			waits.Since(ctx, t, "overrides applied to matching VariantAutoscalings only", appliedAt, spec.ApplyDeadline, waits.Fast,
+				f.AppliedConfigs(map[types.NamespacedName]v1alpha1.AppliedCapacityConfig{
+					matching.Key():   fixture.Applied("0.90", 20, "0.05", 10, v1alpha1.ConfigSourceOverridePrefix+"granite-a", rv),
+					otherNS.Key():    def,
+					otherModel.Key(): def,
 					// Only kvCacheThreshold is set; the rest comes from default.
-					partial.key(): inheriting(applied("0.95", 8, "0.20", 4, v1alpha1.ConfigSourceOverridePrefix+"mistral-a", rv),
+					partial.Key(): fixture.Inheriting(fixture.Applied("0.95", 8, "0.20", 4, v1alpha1.ConfigSourceOverridePrefix+"mistral-a", rv),
 						"queueLengthThreshold=default,kvSpareTrigger=default,queueSpareTrigger=default"),
 				}))
-			got, err := f.listVAs(ctx)
+			got, err := f.ListVAs(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for v, reason := range map[va]string{
+			for v, reason := range map[fixture.VA]string{
 				matching:   v1alpha1.ReasonConfigOverride,
 				partial:    v1alpha1.ReasonConfigOverride,
 				otherNS:    v1alpha1.ReasonConfigDefault,
 				otherModel: v1alpha1.ReasonConfigDefault,
 			} {
-				c := condition(got[v.key()], v1alpha1.ConditionConfigResolved)
+				c := fixture.Condition(got[v.Key()], v1alpha1.ConditionConfigResolved)
 				if c == nil || c.Status != "True" || c.Reason != reason {
-					t.Errorf("%s: condition ConfigResolved: got %s, want True with reason %s", v.key(), describeCondition(c), reason)
+					t.Errorf("%s: condition ConfigResolved: got %s, want True with reason %s", v.Key(), fixture.DescribeCondition(c), reason)
 				}
 			}
 			return ctx
 		}).
 		Assess("the override is logged at DEBUG for the matching model and namespace", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			// The kind overlay runs the controller with debug logs.
-			suite.waitLogs(ctx, t, appliedAt, applyDeadline, zaplog.Query{
-				Level: levelDebug,
-				Msg:   msgAppliedOverride,
+			suite.WaitLogs(ctx, t, appliedAt, spec.ApplyDeadline, zaplog.Query{
+				Level: spec.LevelDebug,
+				Msg:   spec.MsgAppliedOverride,
 				Fields: map[string]string{
-					"key": "granite-a", "modelID": matching.model, "namespace": matching.namespace,
+					"key": "granite-a", "modelID": matching.Model, "namespace": matching.Namespace,
 				},
 			})
-			pod, err := suite.currentControllerPod(ctx)
+			pod, err := suite.CurrentControllerPod(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			entries, err := suite.controllerLog(ctx, pod.Name, appliedAt)
+			entries, err := suite.ControllerLog(ctx, pod.Name, appliedAt)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, wrong := range []va{otherNS, otherModel} {
-				q := zaplog.Query{Msg: msgAppliedOverride, Fields: map[string]string{"modelID": wrong.model, "namespace": wrong.namespace}}
+			for _, wrong := range []fixture.VA{otherNS, otherModel} {
+				q := zaplog.Query{Msg: spec.MsgAppliedOverride, Fields: map[string]string{"modelID": wrong.Model, "namespace": wrong.Namespace}}
 				if e, found := zaplog.First(entries, q); found {
-					t.Errorf("override logged for %s, which no override matches: %s", wrong.key(), e)
+					t.Errorf("override logged for %s, which no override matches: %s", wrong.Key(), e)
 				}
 			}
 			return ctx
 		}).
-		WithTeardown("delete the ConfigMap and the namespaces", f.teardownStep).
+		WithTeardown("delete the ConfigMap and the namespaces", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
+	suite.Env.Test(t, feature)
 }

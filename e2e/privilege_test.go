@@ -13,6 +13,8 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/spec"
 	"github.com/wva-project/wva/e2e/manifests"
 )
 
@@ -27,7 +29,7 @@ const (
 // the kind (no other ConfigMap, no other Secret than its webhook
 // certificate's), and its pod runs with the restricted security context.
 func TestLeastPrivilege(t *testing.T) {
-	f := suite.newFixture("privilege")
+	f := fixture.New(suite, "privilege")
 	var otherNS string
 
 	type access struct {
@@ -45,9 +47,9 @@ func TestLeastPrivilege(t *testing.T) {
 
 	feature := features.New("least privilege").
 		WithLabel("area", "security").WithLabel("size", "small").
-		WithSetup("register cleanup", f.setup).
+		WithSetup("register cleanup", f.Setup).
 		WithSetup("another namespace", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			otherNS = f.namespace(ctx, t)
+			otherNS = f.Namespace(ctx, t)
 			return ctx
 		}).
 		Assess("SubjectAccessReviews of the controller's ServiceAccount", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
@@ -93,14 +95,14 @@ func TestLeastPrivilege(t *testing.T) {
 			}
 			for name, tc := range cases {
 				sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-					User:   controllerUser,
+					User:   spec.ControllerUser,
 					Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + manifests.Namespace, "system:authenticated"},
 					ResourceAttributes: &authorizationv1.ResourceAttributes{
 						Verb: tc.access.verb, Group: tc.access.group, Resource: tc.access.resource,
 						Subresource: tc.access.subresource, Namespace: tc.access.namespace, Name: tc.access.name,
 					},
 				}}
-				got, err := suite.kube.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
+				got, err := suite.Kube.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
 				if err != nil {
 					t.Fatalf("%s: SubjectAccessReview: %v", name, err)
 				}
@@ -111,12 +113,12 @@ func TestLeastPrivilege(t *testing.T) {
 			return ctx
 		}).
 		Assess("the controller pod runs restricted", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			pod, err := suite.currentControllerPod(ctx)
+			pod, err := suite.CurrentControllerPod(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
 			checkRestricted(t, pod)
-			ns, err := suite.kube.CoreV1().Namespaces().Get(ctx, manifests.Namespace, metav1.GetOptions{})
+			ns, err := suite.Kube.CoreV1().Namespaces().Get(ctx, manifests.Namespace, metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,10 +127,10 @@ func TestLeastPrivilege(t *testing.T) {
 			}
 			return ctx
 		}).
-		WithTeardown("delete the namespace", f.teardownStep).
+		WithTeardown("delete the namespace", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
+	suite.Env.Test(t, feature)
 }
 
 // checkRestricted checks the effective security context of the manager

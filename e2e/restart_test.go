@@ -10,6 +10,9 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/spec"
+	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/e2e/zaplog"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
@@ -18,9 +21,9 @@ import (
 // up at its next start: the new pod logs that it loaded the configuration,
 // and the VariantAutoscalings show the new values and resourceVersion.
 func TestChangeWhileControllerDown(t *testing.T) {
-	f := suite.newFixture("restart")
+	f := fixture.New(suite, "restart")
 	var (
-		vas       []va
+		vas       []fixture.VA
 		oldPod    string
 		before    v1alpha1.AppliedCapacityConfig // what the VAs show before the restart
 		rv        string                         // resourceVersion of the change made while down
@@ -29,32 +32,32 @@ func TestChangeWhileControllerDown(t *testing.T) {
 
 	feature := features.New("ConfigMap changed while the controller is down").
 		WithLabel("area", "faults").WithLabel("size", "small").
-		WithSetup("register cleanup", f.setup).
+		WithSetup("register cleanup", f.Setup).
 		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.withoutConfigMap(ctx, t)
+			f.WithoutConfigMap(ctx, t)
 			// Whatever happens below, leave the controller running.
-			f.onTeardown("restoring the controller", func(ctx context.Context) error {
-				_, err := suite.startController(ctx, rolloutDeadline)
+			f.OnTeardown("restoring the controller", func(ctx context.Context) error {
+				_, err := suite.StartController(ctx, spec.RolloutDeadline)
 				return err
 			})
-			ns := f.namespace(ctx, t)
-			vas = []va{
-				{namespace: ns, name: "granite", model: "ibm/granite-13b"},
-				{namespace: ns, name: "llama", model: "meta/llama-70b"},
+			ns := f.Namespace(ctx, t)
+			vas = []fixture.VA{
+				{Namespace: ns, Name: "granite", Model: "ibm/granite-13b"},
+				{Namespace: ns, Name: "llama", Model: "meta/llama-70b"},
 			}
-			before = f.onDefaultConfigMap(ctx, t, vas)
+			before = f.OnDefaultConfigMap(ctx, t, vas)
 			return ctx
 		}).
 		Assess("scale the controller to 0 and wait until its pod is gone", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			pod, err := suite.currentControllerPod(ctx)
+			pod, err := suite.CurrentControllerPod(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
 			oldPod = pod.Name
-			if err := suite.scaleController(ctx, 0); err != nil {
+			if err := suite.ScaleController(ctx, 0); err != nil {
 				t.Fatal(err)
 			}
-			took, err := suite.waitControllerGone(ctx, rolloutDeadline)
+			took, err := suite.WaitControllerGone(ctx, spec.RolloutDeadline)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,7 +65,7 @@ func TestChangeWhileControllerDown(t *testing.T) {
 			return ctx
 		}).
 		Assess("change the ConfigMap while the controller is down", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			cm, err := suite.putConfigMap(ctx, map[string]string{"default": entry(
+			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.85",
 				"queueLengthThreshold: 6",
 				"kvSpareTrigger: 0.12",
@@ -73,17 +76,17 @@ func TestChangeWhileControllerDown(t *testing.T) {
 			}
 			rv = cm.ResourceVersion
 			// Nobody applies it while the controller is down.
-			holdFor(ctx, t, "VariantAutoscalings stay on the old resourceVersion", time.Second, slowPoll, f.appliedConfigs(expectAll(vas, before)))
+			waits.Hold(ctx, t, "VariantAutoscalings stay on the old resourceVersion", time.Second, waits.Slow, f.AppliedConfigs(fixture.ExpectAll(vas, before)))
 			return ctx
 		}).
 		Assess("scale back to 1: the new pod logs that it loaded the configuration", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			startedAt = time.Now()
-			took, err := suite.startController(ctx, rolloutDeadline)
+			took, err := suite.StartController(ctx, spec.RolloutDeadline)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("controller available %s after scaling up", took.Round(time.Millisecond))
-			pod, err := suite.currentControllerPod(ctx)
+			pod, err := suite.CurrentControllerPod(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,17 +94,17 @@ func TestChangeWhileControllerDown(t *testing.T) {
 				t.Fatalf("controller pod %s is the one that was scaled away", pod.Name)
 			}
 			// The whole log of the new pod: the line is written at startup.
-			suite.waitLogs(ctx, t, time.Time{}, applyDeadline, zaplog.Query{Level: levelInfo, Msg: msgLoaded})
+			suite.WaitLogs(ctx, t, time.Time{}, spec.ApplyDeadline, zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgLoaded})
 			return ctx
 		}).
 		Assess("the VariantAutoscalings show the new values and resourceVersion", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			took := waitSince(ctx, t, "status.appliedConfig at the resourceVersion written while down", startedAt, rolloutDeadline, fastPoll,
-				f.appliedConfigs(expectAll(vas, applied("0.85", 6, "0.12", 2, v1alpha1.ConfigSourceDefault, rv))))
-			suite.measure("feature 9: scale 0 -> 1 -> %d VariantAutoscalings on the new config", took, len(vas))
+			took := waits.Since(ctx, t, "status.appliedConfig at the resourceVersion written while down", startedAt, spec.RolloutDeadline, waits.Fast,
+				f.AppliedConfigs(fixture.ExpectAll(vas, fixture.Applied("0.85", 6, "0.12", 2, v1alpha1.ConfigSourceDefault, rv))))
+			suite.Measure("feature 9: scale 0 -> 1 -> %d VariantAutoscalings on the new config", took, len(vas))
 			return ctx
 		}).
-		WithTeardown("restore the controller, delete the ConfigMap and the namespace", f.teardownStep).
+		WithTeardown("restore the controller, delete the ConfigMap and the namespace", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
+	suite.Env.Test(t, feature)
 }

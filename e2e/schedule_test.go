@@ -4,9 +4,7 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +12,9 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
+	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/spec"
+	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/e2e/zaplog"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
@@ -65,10 +66,10 @@ func windowStart(now time.Time, lead time.Duration) time.Time {
 // spare KV capacity meets the entry's kvSpareTrigger but not the window's
 // becomes short of spare capacity: ScaleUp, and its target gets a replica.
 func TestScheduledThresholds(t *testing.T) {
-	f := suite.newFixture("schedule")
+	f := fixture.New(suite, "schedule")
 	var (
-		stub       va   // the model with metrics
-		vas        []va // stub and others without metrics
+		stub       fixture.VA   // the model with metrics
+		vas        []fixture.VA // stub and others without metrics
 		start, end time.Time
 		stubReady  time.Time // the stub pod is Ready by then
 		rv         string
@@ -76,32 +77,32 @@ func TestScheduledThresholds(t *testing.T) {
 
 	feature := features.New("scheduled thresholds switch at the window's start").
 		WithLabel("area", "schedule").WithLabel("size", "large").
-		WithSetup("register cleanup", f.setup).
+		WithSetup("register cleanup", f.Setup).
 		WithSetup("load the stub and Prometheus images", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			suite.loadScaleUpImages(ctx, t)
+			suite.LoadScaleUpImages(ctx, t)
 			return ctx
 		}).
 		WithSetup("Prometheus scraping a vLLM stub at KV-cache usage 0.50", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.withoutConfigMap(ctx, t)
-			ns := f.namespace(ctx, t)
-			deployScrapedStub(ctx, t, ns, scheduleModel, scheduleKv)
+			f.WithoutConfigMap(ctx, t)
+			ns := f.Namespace(ctx, t)
+			fixture.DeployScrapedStub(ctx, t, suite, ns, scheduleModel, scheduleKv)
 			stubReady = time.Now()
-			stub = va{namespace: ns, name: "scheduled", model: scheduleModel, target: stubName, min: 1, max: 2}
-			vas = []va{stub,
-				{namespace: ns, name: "other-a", model: "e2e/other-a"},
-				{namespace: ns, name: "other-b", model: "e2e/other-b"},
-				{namespace: ns, name: "other-c", model: "e2e/other-c"},
+			stub = fixture.VA{Namespace: ns, Name: "scheduled", Model: scheduleModel, Target: fixture.StubName, Min: 1, Max: 2}
+			vas = []fixture.VA{stub,
+				{Namespace: ns, Name: "other-a", Model: "e2e/other-a"},
+				{Namespace: ns, Name: "other-b", Model: "e2e/other-b"},
+				{Namespace: ns, Name: "other-c", Model: "e2e/other-c"},
 			}
-			f.controllerOnPrometheus(ctx, t, ns, scheduleReconcileInterval)
-			f.createVAs(ctx, t, len(vas), vas...)
+			f.ControllerOnPrometheus(ctx, t, ns, scheduleReconcileInterval)
+			f.CreateVAs(ctx, t, len(vas), vas...)
 			return ctx
 		}).
 		WithSetup("a default entry with a peak window starting 20-80 s from now", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			// After the stub's settle period, with a margin.
-			settled := time.Until(stubReady.Add(scheduleReconcileInterval + promScrapeInterval + 5*time.Second))
+			settled := time.Until(stubReady.Add(scheduleReconcileInterval + fixture.PromScrapeInterval + 5*time.Second))
 			start = windowStart(time.Now().UTC(), max(windowLead, settled))
 			end = start.Add(windowLength)
-			cm, err := suite.putConfigMap(ctx, map[string]string{"default": entry(
+			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.80",
 				"queueLengthThreshold: 5",
 				"kvSpareTrigger: 0.10",
@@ -122,26 +123,26 @@ func TestScheduledThresholds(t *testing.T) {
 			return ctx
 		}).
 		Assess("before the window, the entry's own thresholds apply and the model needs nothing", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			before := applied("0.80", 5, "0.10", 3, v1alpha1.ConfigSourceDefault, rv)
-			waitFor(ctx, t, "VariantAutoscalings on the default entry, outside its window", time.Until(start), slowPoll,
-				f.appliedConfigs(expectAll(vas, before)))
-			waitFor(ctx, t, "the model's analysis: NoChange", time.Until(start), slowPoll, f.decision(stub, v1alpha1.DecisionNoChange, ""))
+			before := fixture.Applied("0.80", 5, "0.10", 3, v1alpha1.ConfigSourceDefault, rv)
+			waits.For(ctx, t, "VariantAutoscalings on the default entry, outside its window", time.Until(start), waits.Slow,
+				f.AppliedConfigs(fixture.ExpectAll(vas, before)))
+			waits.For(ctx, t, "the model's analysis: NoChange", time.Until(start), waits.Slow, f.Decision(stub, v1alpha1.DecisionNoChange, ""))
 			// Nothing switches early: the window is not active yet.
 			if hold := time.Until(start) - time.Second; hold > 0 {
-				holdFor(ctx, t, "no VariantAutoscaling in the window before its start", hold, slowPoll,
-					f.appliedConfigs(expectAll(vas, before)))
+				waits.Hold(ctx, t, "no VariantAutoscaling in the window before its start", hold, waits.Slow,
+					f.AppliedConfigs(fixture.ExpectAll(vas, before)))
 			}
 			return ctx
 		}).
 		Assess("at the window's start every VariantAutoscaling applies its thresholds within 3 s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			in := inheriting(applied("0.80", 5, "0.40", 3, "default#peak", rv),
+			in := fixture.Inheriting(fixture.Applied("0.80", 5, "0.40", 3, "default#peak", rv),
 				"kvCacheThreshold=default,queueLengthThreshold=default,queueSpareTrigger=default")
 			in.Window, in.WindowEnds = "peak", &metav1.Time{Time: end}
-			took := waitSince(ctx, t, "every VariantAutoscaling in window peak", start, boundaryDeadline, fastPoll,
-				f.appliedConfigs(expectAll(vas, in)))
-			suite.measure("feature 19: window start -> %d VariantAutoscalings on its thresholds", took, len(vas))
-			lines := suite.waitLogs(ctx, t, start.Add(-time.Second), boundaryDeadline, zaplog.Query{
-				Level: levelInfo, Msg: msgBoundary,
+			took := waits.Since(ctx, t, "every VariantAutoscaling in window peak", start, boundaryDeadline, waits.Fast,
+				f.AppliedConfigs(fixture.ExpectAll(vas, in)))
+			suite.Measure("feature 19: window start -> %d VariantAutoscalings on its thresholds", took, len(vas))
+			lines := suite.WaitLogs(ctx, t, start.Add(-time.Second), boundaryDeadline, zaplog.Query{
+				Level: spec.LevelInfo, Msg: msgBoundary,
 				Fields: map[string]string{"windows": `["default#peak"]`, "entries": `["default"]`},
 			})
 			count, _ := lines[0].Field("count")
@@ -151,31 +152,14 @@ func TestScheduledThresholds(t *testing.T) {
 			return ctx
 		}).
 		Assess("the model becomes short of spare capacity: ScaleUp to 2 replicas", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			waitSince(ctx, t, "the model's analysis under the window: ScaleUp", start, boundaryDecisionDeadline, fastPoll,
-				f.decision(stub, v1alpha1.DecisionScaleUp, "average spare KV capacity 0.30 is below kvSpareTrigger 0.40"))
-			took := waitSince(ctx, t, "stub Deployment spec.replicas >= 2", start, boundaryDecisionDeadline, fastPoll, stubReplicas(stub, 2))
-			suite.measure("feature 19: window start -> target scaled 1 -> 2", took)
+			waits.Since(ctx, t, "the model's analysis under the window: ScaleUp", start, boundaryDecisionDeadline, waits.Fast,
+				f.Decision(stub, v1alpha1.DecisionScaleUp, "average spare KV capacity 0.30 is below kvSpareTrigger 0.40"))
+			took := waits.Since(ctx, t, "stub Deployment spec.replicas >= 2", start, boundaryDecisionDeadline, waits.Fast, fixture.StubReplicas(suite, stub, 2))
+			suite.Measure("feature 19: window start -> target scaled 1 -> 2", took)
 			return ctx
 		}).
-		WithTeardown("restore the controller's args, delete the ConfigMap and the namespace", f.teardownStep).
+		WithTeardown("restore the controller's args, delete the ConfigMap and the namespace", f.TeardownStep).
 		Feature()
 
-	suite.env.Test(t, feature)
-}
-
-// decision is a poll.Condition that holds once v's last analysis decided
-// want with a reason containing reason.
-func (f *fixture) decision(v va, want, reason string) func(context.Context) (bool, string, error) {
-	return func(ctx context.Context) (bool, string, error) {
-		obj, err := f.getVA(ctx, v)
-		if err != nil {
-			return false, err.Error(), nil
-		}
-		a := obj.Status.LastAnalysis
-		if a == nil {
-			return false, describeAnalysis(a), nil
-		}
-		return a.Decision == want && strings.Contains(a.Reason, reason),
-			fmt.Sprintf("%s (%s)", describeAnalysis(a), a.Reason), nil
-	}
+	suite.Env.Test(t, feature)
 }

@@ -220,7 +220,7 @@ KEDA_IMAGE_FLAGS = -accounts -file $(KEDA_ZONEINFO)=/usr/share/zoneinfo.zip:0644
 
 # The suite is configured through the environment (E2E_*), not flags:
 # `go test ./...` hands flags after -args to every package's test binary,
-# and only the e2e package knows them. See e2e/options_test.go.
+# and only the e2e package knows them. See e2e/internal/cluster/options.go.
 E2E_DIR := $(ROOT)/e2e
 # Name of the suite's own cluster, distinct from `make up`'s, so a run never
 # touches the cluster a developer is using.
@@ -232,7 +232,7 @@ E2E_GOTESTFLAGS  ?= -v -count=1 -timeout $(E2E_TIMEOUT)
 E2E_EXTRA_ENV    ?=
 # Select features by label: LABELS=area=reload runs one area, LABELS=size=small
 # the quick features, SKIP_LABELS=size=large leaves the long ones out. The
-# labels and their values are listed in e2e/labels_test.go and e2e/README.md.
+# labels and their values are listed in e2e/internal/cluster (FeatureLabels) and e2e/README.md.
 LABELS      ?=
 SKIP_LABELS ?=
 

@@ -8,4 +8,9 @@
 // so that custom resources in the same set (VariantAutoscalings in the
 // examples) map to their new resource. WaitDeploymentAvailable waits for a
 // rollout with a deadline and reports the status it last saw.
+//
+// e2e-framework's klient/decoder creates or updates objects; this package
+// server-side applies them as one field manager and handles CRDs first
+// (see e2e/README.md, "Layout"), and cmd/deploy uses it without the
+// framework.
 package apply

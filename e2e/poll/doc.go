@@ -8,4 +8,8 @@
 // Until waits for a condition to become true; Hold checks that one stays true
 // for a window (for "the controller does not change X" assertions). Both take
 // a clock, so their own tests run on a fake one.
+//
+// It is kept next to e2e-framework's klient/wait on purpose: wait.For
+// returns a bare context deadline error on timeout and has no Hold; see
+// e2e/README.md, "Layout".
 package poll

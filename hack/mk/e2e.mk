@@ -6,7 +6,7 @@
 # KEDA_E2E_FEATURES, DEMO, PLOT_*, ...) and those of the other areas they use
 # (KIND, KIND_NODE_IMAGE, IMAGEWRITER, PROMETHEUS_BINARY, KEDA_E2E_ENV, ...)
 # are in hack/variables.mk. The suite is configured through the environment
-# (E2E_*), not flags; see e2e/options_test.go.
+# (E2E_*), not flags; see e2e/internal/cluster/options.go.
 
 ##@ e2e
 

@@ -1,6 +1,4 @@
-//go:build e2e
-
-package e2e
+package cluster
 
 import (
 	"errors"
@@ -29,11 +27,11 @@ const (
 	modeExisting = "existing"
 )
 
-// options configure the suite. Each flag defaults to an environment variable
+// Options configure the suite. Each flag defaults to an environment variable
 // so that `make test-e2e` can configure every package's test binary of
 // `go test ./...` without passing flags that the other binaries would reject.
 // -kubeconfig is e2e-framework's own flag (KUBECONFIG when unset).
-type options struct {
+type Options struct {
 	mode          string
 	clusterName   string
 	kindBinary    string
@@ -43,31 +41,31 @@ type options struct {
 	kubeconfigOut string
 	imageArchive  string
 	// Images of feature 10 and the tarballs to load them from (kind mode).
-	stubImage        string
+	StubImage        string
 	stubImageArchive string
-	promImage        string
+	PromImage        string
 	promImageArchive string
 	// Images of the load features (11-13): the vLLM emulator and the load
 	// generator, and their tarballs.
-	emulatorImage        string
+	EmulatorImage        string
 	emulatorImageArchive string
-	loadgenImage         string
+	LoadgenImage         string
 	loadgenImageArchive  string
 	keepCluster          bool
 	artifactsDir         string
 	deployTimeout        time.Duration
 	// labels and skipLabels select features by label (E2E_LABELS,
 	// E2E_SKIP_LABELS: make's LABELS and SKIP_LABELS), as e2e-framework's
-	// -labels and -skip-labels do; see featureLabels.
+	// -labels and -skip-labels do; see FeatureLabels.
 	labels, skipLabels flags.LabelsMap
 
 	// envErrs holds the environment variables that did not parse.
 	envErrs []error
 }
 
-// register defines the suite's flags on fs, with defaults from the
+// Register defines the suite's flags on fs, with defaults from the
 // environment.
-func (o *options) register(fs *flag.FlagSet) {
+func (o *Options) Register(fs *flag.FlagSet) {
 	fs.StringVar(&o.mode, "mode", envOr("E2E_MODE", modeKind),
 		"kind: create a kind cluster and deploy the controller; existing: use the cluster of -kubeconfig as it is (env E2E_MODE)")
 	fs.StringVar(&o.clusterName, "kind-cluster", envOr("E2E_KIND_CLUSTER", "wva-e2e"),
@@ -84,19 +82,19 @@ func (o *options) register(fs *flag.FlagSet) {
 		"where kind writes the cluster's kubeconfig; default bin/kubeconfig-<cluster> (env E2E_KIND_KUBECONFIG)")
 	fs.StringVar(&o.imageArchive, "controller-image-archive", os.Getenv("E2E_CONTROLLER_IMAGE_TAR"),
 		"docker-archive tarball of ghcr.io/wva-project/wva-controller:dev to load into the cluster (env E2E_CONTROLLER_IMAGE_TAR)")
-	fs.StringVar(&o.stubImage, "vllmstub-image", envOr("E2E_VLLMSTUB_IMAGE", "localhost/wva-e2e/vllmstub:dev"),
+	fs.StringVar(&o.StubImage, "vllmstub-image", envOr("E2E_VLLMSTUB_IMAGE", "localhost/wva-e2e/vllmstub:dev"),
 		"image of the vLLM metrics stub, feature 10 (env E2E_VLLMSTUB_IMAGE)")
 	fs.StringVar(&o.stubImageArchive, "vllmstub-image-archive", os.Getenv("E2E_VLLMSTUB_IMAGE_TAR"),
 		"docker-archive tarball of -vllmstub-image to load in kind mode; make e2e-images writes it (env E2E_VLLMSTUB_IMAGE_TAR)")
-	fs.StringVar(&o.promImage, "prometheus-image", envOr("E2E_PROMETHEUS_IMAGE", "localhost/wva-e2e/prometheus:dev"),
+	fs.StringVar(&o.PromImage, "prometheus-image", envOr("E2E_PROMETHEUS_IMAGE", "localhost/wva-e2e/prometheus:dev"),
 		"image of the Prometheus server, feature 10 (env E2E_PROMETHEUS_IMAGE)")
 	fs.StringVar(&o.promImageArchive, "prometheus-image-archive", os.Getenv("E2E_PROMETHEUS_IMAGE_TAR"),
 		"docker-archive tarball of -prometheus-image to load in kind mode; make e2e-images writes it (env E2E_PROMETHEUS_IMAGE_TAR)")
-	fs.StringVar(&o.emulatorImage, "vllm-emulator-image", envOr("E2E_EMULATOR_IMAGE", "localhost/wva-e2e/vllm-emulator:dev"),
+	fs.StringVar(&o.EmulatorImage, "vllm-emulator-image", envOr("E2E_EMULATOR_IMAGE", "localhost/wva-e2e/vllm-emulator:dev"),
 		"image of the vLLM emulator, features 11-13 (env E2E_EMULATOR_IMAGE)")
 	fs.StringVar(&o.emulatorImageArchive, "vllm-emulator-image-archive", os.Getenv("E2E_EMULATOR_IMAGE_TAR"),
 		"docker-archive tarball of -vllm-emulator-image to load in kind mode; make e2e-images writes it (env E2E_EMULATOR_IMAGE_TAR)")
-	fs.StringVar(&o.loadgenImage, "loadgen-image", envOr("E2E_LOADGEN_IMAGE", "localhost/wva-e2e/loadgen:dev"),
+	fs.StringVar(&o.LoadgenImage, "loadgen-image", envOr("E2E_LOADGEN_IMAGE", "localhost/wva-e2e/loadgen:dev"),
 		"image of the load generator, features 11-13 (env E2E_LOADGEN_IMAGE)")
 	fs.StringVar(&o.loadgenImageArchive, "loadgen-image-archive", os.Getenv("E2E_LOADGEN_IMAGE_TAR"),
 		"docker-archive tarball of -loadgen-image to load in kind mode; make e2e-images writes it (env E2E_LOADGEN_IMAGE_TAR)")
@@ -108,8 +106,8 @@ func (o *options) register(fs *flag.FlagSet) {
 		"deadline for the CRDs to be Established and the controller to become available (env E2E_DEPLOY_TIMEOUT)")
 }
 
-// labelsFromEnv parses E2E_LABELS and E2E_SKIP_LABELS ("area=reload,size=small").
-func (o *options) labelsFromEnv() {
+// LabelsFromEnv parses E2E_LABELS and E2E_SKIP_LABELS ("area=reload,size=small").
+func (o *Options) LabelsFromEnv() {
 	for _, l := range []struct {
 		env string
 		to  *flags.LabelsMap
@@ -125,7 +123,7 @@ func (o *options) labelsFromEnv() {
 		}
 		for key, values := range m {
 			for _, v := range values {
-				if !slices.Contains(featureLabels[key], v) {
+				if !slices.Contains(FeatureLabels[key], v) {
 					o.envErrs = append(o.envErrs, fmt.Errorf("%s=%q: no feature has label %s=%s (labels: %s)", l.env, raw, key, v, describeLabels()))
 				}
 			}
@@ -134,9 +132,9 @@ func (o *options) labelsFromEnv() {
 	}
 }
 
-// applyLabels hands the selection to e2e-framework, unless its own
+// ApplyLabels hands the selection to e2e-framework, unless its own
 // -labels / -skip-labels flags were given.
-func (o *options) applyLabels(cfg *envconf.Config) {
+func (o *Options) ApplyLabels(cfg *envconf.Config) {
 	if len(o.labels) > 0 && len(cfg.Labels()) == 0 {
 		cfg.WithLabels(o.labels)
 	}
@@ -145,17 +143,17 @@ func (o *options) applyLabels(cfg *envconf.Config) {
 	}
 }
 
-// describeLabels lists featureLabels as "area=reload|scaling|..., size=...".
+// describeLabels lists FeatureLabels as "area=reload|scaling|..., size=...".
 func describeLabels() string {
 	var out []string
-	for _, key := range slices.Sorted(maps.Keys(featureLabels)) {
-		out = append(out, key+"="+strings.Join(featureLabels[key], "|"))
+	for _, key := range slices.Sorted(maps.Keys(FeatureLabels)) {
+		out = append(out, key+"="+strings.Join(FeatureLabels[key], "|"))
 	}
 	return strings.Join(out, ", ")
 }
 
-// complete fills the defaults that depend on the repository root.
-func (o *options) complete(root string) {
+// Complete fills the defaults that depend on the repository root.
+func (o *Options) Complete(root string) {
 	if o.artifactsDir == "" {
 		o.artifactsDir = filepath.Join(root, "e2e", "_artifacts")
 	}
@@ -164,8 +162,8 @@ func (o *options) complete(root string) {
 	}
 }
 
-// validate reports every unusable option, naming the flag and its value.
-func (o *options) validate() error {
+// Validate reports every unusable option, naming the flag and its value.
+func (o *Options) Validate() error {
 	errs := append([]error(nil), o.envErrs...)
 	bad := func(flag, value, why string) {
 		errs = append(errs, fmt.Errorf("-%s=%q: %s", flag, value, why))
@@ -217,7 +215,7 @@ func envOr(name, def string) string {
 	return def
 }
 
-func (o *options) envBool(name string) bool {
+func (o *Options) envBool(name string) bool {
 	raw := os.Getenv(name)
 	if raw == "" {
 		return false
@@ -229,7 +227,7 @@ func (o *options) envBool(name string) bool {
 	return v
 }
 
-func (o *options) envDuration(name string, def time.Duration) time.Duration {
+func (o *Options) envDuration(name string, def time.Duration) time.Duration {
 	raw := os.Getenv(name)
 	if raw == "" {
 		return def
@@ -240,4 +238,12 @@ func (o *options) envDuration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// FeatureLabels are the labels every feature carries, with their values:
+// `make test-e2e LABELS=area=reload` runs one area, LABELS=size=small the
+// quick features (README.md, "Run a subset").
+var FeatureLabels = map[string][]string{
+	"area": {"reload", "scaling", "security", "faults", "schedule"},
+	"size": {"small", "large"},
 }

@@ -1,6 +1,4 @@
-//go:build e2e
-
-package e2e
+package cluster
 
 import (
 	"context"
@@ -27,34 +25,34 @@ import (
 	"github.com/wva-project/wva/e2e/manifests"
 )
 
-// fieldManager owns what the suite applies and writes.
-const fieldManager = "wva-e2e"
+// FieldManager owns what the suite applies and writes.
+const FieldManager = "wva-e2e"
 
 // Suite is the state of one run: the cluster, its clients and the outcome.
 type Suite struct {
-	opts  options
+	Opts  Options
 	root  string
 	cfg   *envconf.Config
-	env   env.Environment
+	Env   env.Environment
 	runID string
 
-	// Set by setUp.
-	cluster *kind.Cluster // nil in existing mode
-	rest    *rest.Config
-	kube    kubernetes.Interface
-	dyn     dynamic.Interface
+	// Set by SetUp.
+	Cluster *kind.Cluster // nil in existing mode
+	REST    *rest.Config
+	Kube    kubernetes.Interface
+	Dyn     dynamic.Interface
 	// controllerReplicas is the controller's replica count at the start,
 	// restored by the features that scale it.
 	controllerReplicas int32
 	ready              bool
 
-	// failed is set when any test failed; tearDown then exports logs.
-	failed atomic.Bool
+	// Failed is set when any test failed; tearDown then exports logs.
+	Failed atomic.Bool
 
-	mu sync.Mutex
-	// startedWithConfigMap records whether the running controller pod
+	Mu sync.Mutex
+	// StartedWithConfigMap records whether the running controller pod
 	// started while the ConfigMap existed (feature 1 needs it not to have).
-	startedWithConfigMap bool
+	StartedWithConfigMap bool
 	// measurements are printed at the end of the run.
 	measurements []string
 	// loadRuns are the summary lines of the load features, printed at the
@@ -64,24 +62,24 @@ type Suite struct {
 	loadedImages map[string]bool
 }
 
-func newSuite(opts options, root string, cfg *envconf.Config) *Suite {
+func New(opts Options, root string, cfg *envconf.Config) *Suite {
 	name := opts.mode
 	if opts.mode == modeKind {
 		name = opts.clusterName
 	}
 	return &Suite{
-		opts:  opts,
+		Opts:  opts,
 		root:  root,
 		cfg:   cfg,
 		runID: time.Now().UTC().Format("20060102-150405") + "-" + name,
 	}
 }
 
-// setUp is the suite's e2e-framework Setup function.
-func (s *Suite) setUp(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
+// SetUp is the suite's e2e-framework Setup function.
+func (s *Suite) SetUp(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	start := time.Now()
 	var err error
-	if s.opts.mode == modeKind {
+	if s.Opts.mode == modeKind {
 		err = s.setUpKind(ctx)
 	} else {
 		err = s.setUpExisting(ctx)
@@ -90,7 +88,7 @@ func (s *Suite) setUp(ctx context.Context, cfg *envconf.Config) (context.Context
 		return ctx, err
 	}
 	s.ready = true
-	s.measure("suite set-up (%s mode)", time.Since(start), s.opts.mode)
+	s.Measure("suite set-up (%s mode)", time.Since(start), s.Opts.mode)
 	return ctx, nil
 }
 
@@ -98,7 +96,7 @@ func (s *Suite) setUp(ctx context.Context, cfg *envconf.Config) (context.Context
 // the controller image and deploys the kind overlay without the
 // capacity-scaling-config ConfigMap.
 func (s *Suite) setUpKind(ctx context.Context) error {
-	o := s.opts
+	o := s.Opts
 	c := kind.NewCluster(o.clusterName)
 	// kind is pinned: WithPath names the binary make built, WithVersion the
 	// version e2e-framework would `go install` if that binary were missing.
@@ -107,7 +105,7 @@ func (s *Suite) setUpKind(ctx context.Context) error {
 	if o.nodeImage != "" {
 		c.WithOpts(kind.WithImage(o.nodeImage))
 	}
-	s.cluster = c
+	s.Cluster = c
 
 	existed, err := kindClusterExists(ctx, o.kindBinary, o.clusterName)
 	if err != nil {
@@ -131,7 +129,7 @@ func (s *Suite) setUpKind(ctx context.Context) error {
 		}
 		logf("reusing kind cluster %s", o.clusterName)
 	} else {
-		s.measure("kind create cluster %s", time.Since(step), o.clusterName)
+		s.Measure("kind create cluster %s", time.Since(step), o.clusterName)
 	}
 	s.cfg.WithKubeconfigFile(o.kubeconfigOut)
 	if err := s.connect(o.kubeconfigOut); err != nil {
@@ -142,14 +140,14 @@ func (s *Suite) setUpKind(ctx context.Context) error {
 	if err := c.LoadImageArchive(ctx, o.imageArchive); err != nil {
 		return fmt.Errorf("loading the controller image: %w", err)
 	}
-	s.measure("kind load image-archive", time.Since(step))
+	s.Measure("kind load image-archive", time.Since(step))
 
 	step = time.Now()
-	applier, err := apply.New(s.rest, fieldManager)
+	applier, err := apply.New(s.REST, FieldManager)
 	if err != nil {
 		return err
 	}
-	res, err := install.Controller(ctx, applier, s.kube, install.Options{
+	res, err := install.Controller(ctx, applier, s.Kube, install.Options{
 		RepoRoot:         s.root,
 		Overlay:          manifests.KindOverlayDir,
 		WithoutConfigMap: true,
@@ -158,12 +156,12 @@ func (s *Suite) setUpKind(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.measure("deploy kind overlay (%d objects, controller available after %s)", time.Since(step), len(res.Objects), res.Rollout.Round(time.Millisecond))
+	s.Measure("deploy kind overlay (%d objects, controller available after %s)", time.Since(step), len(res.Objects), res.Rollout.Round(time.Millisecond))
 	s.controllerReplicas = 1
 	if existed {
 		// The pod of a reused cluster runs the image loaded by an earlier
 		// run; restart it onto the one just loaded.
-		if err := s.restartController(ctx, o.deployTimeout); err != nil {
+		if err := s.RestartController(ctx, o.deployTimeout); err != nil {
 			return err
 		}
 	}
@@ -188,7 +186,7 @@ func (s *Suite) setUpExisting(ctx context.Context) error {
 	if d.Spec.Replicas != nil && *d.Spec.Replicas > 0 {
 		s.controllerReplicas = *d.Spec.Replicas
 	}
-	if _, err := apply.WaitDeploymentAvailable(ctx, s.kube, manifests.Namespace, manifests.DeploymentName, s.opts.deployTimeout, time.Second); err != nil {
+	if _, err := apply.WaitDeploymentAvailable(ctx, s.Kube, manifests.Namespace, manifests.DeploymentName, s.Opts.deployTimeout, time.Second); err != nil {
 		return fmt.Errorf("existing mode: %w", err)
 	}
 	logf("existing cluster of %s: controller %s/%s available", path, manifests.Namespace, manifests.DeploymentName)
@@ -213,69 +211,69 @@ func (s *Suite) connect(path string) error {
 	if err != nil {
 		return fmt.Errorf("dynamic client: %w", err)
 	}
-	s.rest, s.kube, s.dyn = cfg, kube, dyn
+	s.REST, s.Kube, s.Dyn = cfg, kube, dyn
 	return nil
 }
 
-// afterTest records failures, so that tearDown knows to export logs.
-func (s *Suite) afterTest(ctx context.Context, _ *envconf.Config, t *testing.T) (context.Context, error) {
+// AfterTest records failures, so that tearDown knows to export logs.
+func (s *Suite) AfterTest(ctx context.Context, _ *envconf.Config, t *testing.T) (context.Context, error) {
 	if t.Failed() {
-		s.failed.Store(true)
+		s.Failed.Store(true)
 	}
 	return ctx, nil
 }
 
-// tearDown is the suite's Finish function: it exports logs when set-up or a
+// TearDown is the suite's Finish function: it exports logs when set-up or a
 // test failed, and deletes the kind cluster unless asked to keep it.
-func (s *Suite) tearDown(ctx context.Context, _ *envconf.Config) (context.Context, error) {
-	if s.failed.Load() || !s.ready {
-		dir := s.artifactPath("suite")
+func (s *Suite) TearDown(ctx context.Context, _ *envconf.Config) (context.Context, error) {
+	if s.Failed.Load() || !s.ready {
+		dir := s.ArtifactPath("suite")
 		if err := s.exportLogs(ctx, dir); err != nil {
 			logf("exporting logs: %v", err)
 		}
 		logf("logs of the failed run: %s", dir)
 	}
 	s.printMeasurements()
-	if s.cluster == nil {
+	if s.Cluster == nil {
 		return ctx, nil
 	}
-	if s.opts.keepCluster {
+	if s.Opts.keepCluster {
 		logf("keeping kind cluster %s: export KUBECONFIG=%s (delete it with: %s delete cluster --name %s)",
-			s.opts.clusterName, s.opts.kubeconfigOut, s.opts.kindBinary, s.opts.clusterName)
+			s.Opts.clusterName, s.Opts.kubeconfigOut, s.Opts.kindBinary, s.Opts.clusterName)
 		return ctx, nil
 	}
 	start := time.Now()
-	if err := s.cluster.Destroy(ctx); err != nil {
-		return ctx, fmt.Errorf("deleting kind cluster %s: %w", s.opts.clusterName, err)
+	if err := s.Cluster.Destroy(ctx); err != nil {
+		return ctx, fmt.Errorf("deleting kind cluster %s: %w", s.Opts.clusterName, err)
 	}
-	if err := os.Remove(s.opts.kubeconfigOut); err != nil && !os.IsNotExist(err) {
-		return ctx, fmt.Errorf("removing %s: %w", s.opts.kubeconfigOut, err)
+	if err := os.Remove(s.Opts.kubeconfigOut); err != nil && !os.IsNotExist(err) {
+		return ctx, fmt.Errorf("removing %s: %w", s.Opts.kubeconfigOut, err)
 	}
-	logf("deleted kind cluster %s in %s", s.opts.clusterName, time.Since(start).Round(time.Millisecond))
+	logf("deleted kind cluster %s in %s", s.Opts.clusterName, time.Since(start).Round(time.Millisecond))
 	return ctx, nil
 }
 
-// measure records a timing for the summary printed at the end of the run.
-func (s *Suite) measure(format string, d time.Duration, args ...any) {
+// Measure records a timing for the summary printed at the end of the run.
+func (s *Suite) Measure(format string, d time.Duration, args ...any) {
 	line := fmt.Sprintf("%-10s %s", d.Round(time.Millisecond), fmt.Sprintf(format, args...))
-	s.mu.Lock()
+	s.Mu.Lock()
 	s.measurements = append(s.measurements, line)
-	s.mu.Unlock()
+	s.Mu.Unlock()
 }
 
-// reportLoadRun records the summary line of a load run for the end of the
+// ReportLoadRun records the summary line of a load run for the end of the
 // run.
-func (s *Suite) reportLoadRun(line string) {
-	s.mu.Lock()
+func (s *Suite) ReportLoadRun(line string) {
+	s.Mu.Lock()
 	s.loadRuns = append(s.loadRuns, line)
-	s.mu.Unlock()
+	s.Mu.Unlock()
 }
 
 func (s *Suite) printMeasurements() {
-	s.mu.Lock()
+	s.Mu.Lock()
 	lines := slices.Clone(s.measurements)
 	runs := slices.Clone(s.loadRuns)
-	s.mu.Unlock()
+	s.Mu.Unlock()
 	if len(lines) > 0 {
 		fmt.Printf("\ne2e measurements (%s):\n  %s\n", s.runID, strings.Join(lines, "\n  "))
 	}

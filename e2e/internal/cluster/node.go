@@ -1,6 +1,4 @@
-//go:build e2e
-
-package e2e
+package cluster
 
 import (
 	"context"
@@ -33,12 +31,12 @@ func nodeEngine() (string, error) {
 	return "", fmt.Errorf("KIND_EXPERIMENTAL_PROVIDER=%q: not one of %s", engine, strings.Join(nodeEngines, ", "))
 }
 
-// controlPlaneNode returns the name of the kind cluster's control-plane
+// ControlPlaneNode returns the name of the kind cluster's control-plane
 // node (its container), as `kind get nodes` lists it.
-func (s *Suite) controlPlaneNode(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, s.opts.kindBinary, "get", "nodes", "--name", s.opts.clusterName).Output()
+func (s *Suite) ControlPlaneNode(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, s.Opts.kindBinary, "get", "nodes", "--name", s.Opts.clusterName).Output()
 	if err != nil {
-		return "", fmt.Errorf("%s get nodes --name %s: %w", s.opts.kindBinary, s.opts.clusterName, commandError(err))
+		return "", fmt.Errorf("%s get nodes --name %s: %w", s.Opts.kindBinary, s.Opts.clusterName, commandError(err))
 	}
 	nodes := strings.Fields(string(out))
 	for _, n := range nodes {
@@ -46,11 +44,11 @@ func (s *Suite) controlPlaneNode(ctx context.Context) (string, error) {
 			return n, nil
 		}
 	}
-	return "", fmt.Errorf("no control-plane node among the nodes of %s: %q", s.opts.clusterName, nodes)
+	return "", fmt.Errorf("no control-plane node among the nodes of %s: %q", s.Opts.clusterName, nodes)
 }
 
-// crictl runs crictl with args in node and returns its output, trimmed.
-func crictl(ctx context.Context, node string, args ...string) (string, error) {
+// Crictl runs crictl with args in node and returns its output, trimmed.
+func Crictl(ctx context.Context, node string, args ...string) (string, error) {
 	engine, err := nodeEngine()
 	if err != nil {
 		return "", err
@@ -63,10 +61,10 @@ func crictl(ctx context.Context, node string, args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// runningContainer returns the ID of the running container named name in
+// RunningContainer returns the ID of the running container named name in
 // node ("" if none runs).
-func runningContainer(ctx context.Context, node, name string) (string, error) {
-	out, err := crictl(ctx, node, "ps", "--state", "running", "--name", "^"+name+"$", "-q")
+func RunningContainer(ctx context.Context, node, name string) (string, error) {
+	out, err := Crictl(ctx, node, "ps", "--state", "running", "--name", "^"+name+"$", "-q")
 	if err != nil {
 		return "", err
 	}

@@ -1,6 +1,4 @@
-//go:build e2e
-
-package e2e
+package cluster
 
 import (
 	"context"
@@ -17,8 +15,8 @@ import (
 	"github.com/wva-project/wva/e2e/manifests"
 )
 
-// controllerArgs returns the args of the controller's manager container.
-func (s *Suite) controllerArgs(ctx context.Context) ([]string, error) {
+// ControllerArgs returns the args of the controller's manager container.
+func (s *Suite) ControllerArgs(ctx context.Context) ([]string, error) {
 	d, err := s.controllerDeployment(ctx)
 	if err != nil {
 		return nil, err
@@ -30,10 +28,10 @@ func (s *Suite) controllerArgs(ctx context.Context) ([]string, error) {
 	return slices.Clone(d.Spec.Template.Spec.Containers[i].Args), nil
 }
 
-// setControllerArgs sets the manager container's args, if they differ, and
+// SetControllerArgs sets the manager container's args, if they differ, and
 // waits until the controller has rolled out onto them. It records whether
-// the new pod started with the ConfigMap, as startController does.
-func (s *Suite) setControllerArgs(ctx context.Context, args []string, timeout time.Duration) (time.Duration, error) {
+// the new pod started with the ConfigMap, as StartController does.
+func (s *Suite) SetControllerArgs(ctx context.Context, args []string, timeout time.Duration) (time.Duration, error) {
 	changed := false
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		d, err := s.controllerDeployment(ctx)
@@ -49,7 +47,7 @@ func (s *Suite) setControllerArgs(ctx context.Context, args []string, timeout ti
 		}
 		d.Spec.Template.Spec.Containers[i].Args = slices.Clone(args)
 		// Update carries the resourceVersion read above.
-		_, err = s.kube.AppsV1().Deployments(manifests.Namespace).Update(ctx, d, metav1.UpdateOptions{FieldManager: fieldManager})
+		_, err = s.Kube.AppsV1().Deployments(manifests.Namespace).Update(ctx, d, metav1.UpdateOptions{FieldManager: FieldManager})
 		changed = err == nil
 		return err
 	})
@@ -57,15 +55,15 @@ func (s *Suite) setControllerArgs(ctx context.Context, args []string, timeout ti
 		return 0, fmt.Errorf("setting the controller's args to %q: %w", args, err)
 	}
 	if changed {
-		exists, err := s.configMapExists(ctx)
+		exists, err := s.ConfigMapExists(ctx)
 		if err != nil {
 			return 0, err
 		}
-		s.mu.Lock()
-		s.startedWithConfigMap = exists
-		s.mu.Unlock()
+		s.Mu.Lock()
+		s.StartedWithConfigMap = exists
+		s.Mu.Unlock()
 	}
-	return apply.WaitDeploymentAvailable(ctx, s.kube, manifests.Namespace, manifests.DeploymentName, timeout, 250*time.Millisecond)
+	return apply.WaitDeploymentAvailable(ctx, s.Kube, manifests.Namespace, manifests.DeploymentName, timeout, 250*time.Millisecond)
 }
 
 func managerContainer(d *appsv1.Deployment) (int, error) {
@@ -77,9 +75,9 @@ func managerContainer(d *appsv1.Deployment) (int, error) {
 	return 0, fmt.Errorf("deployment %s/%s has no container %q", d.Namespace, d.Name, manifests.ContainerName)
 }
 
-// withFlags returns args with each of flags ("--name=value") in place of any
+// WithFlags returns args with each of flags ("--name=value") in place of any
 // earlier value of the same flag ("--name=..." or "--name" "...").
-func withFlags(args []string, flags ...string) []string {
+func WithFlags(args []string, flags ...string) []string {
 	out := slices.Clone(args)
 	for _, f := range flags {
 		name, _, _ := strings.Cut(f, "=")

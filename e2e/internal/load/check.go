@@ -1,6 +1,4 @@
-//go:build e2e
-
-package e2e
+package load
 
 import (
 	"fmt"
@@ -8,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wva-project/wva/e2e/internal/fixture"
 	"github.com/wva-project/wva/e2e/internal/timeline"
 	"github.com/wva-project/wva/e2e/workload"
 )
@@ -19,11 +18,11 @@ import (
 // noTime marks a time cycleTimes could not measure.
 const noTime = time.Duration(math.MinInt64)
 
-// cycleTimes measures a load cycle: reaction is the time from saturation
-// (see loadRun.saturation) to the first scale-up, settle-down the time
+// CycleTimes measures a load cycle: reaction is the time from saturation
+// (see Run.saturation) to the first scale-up, settle-down the time
 // from the end of the load to the step that brought the model to minimum
 // replicas in all. Either is noTime when the series has no such step.
-func cycleTimes(r *loadRun, s timeline.Series, minimum int32) (reaction, settle time.Duration) {
+func CycleTimes(r *Run, s timeline.Series, minimum int32) (reaction, settle time.Duration) {
 	reaction, settle = noTime, noTime
 	saturated, ok := r.saturation(1)
 	steps := s.Steps()
@@ -34,13 +33,13 @@ func cycleTimes(r *loadRun, s timeline.Series, minimum int32) (reaction, settle 
 		}
 	}
 	if n := len(steps); n > 0 && !steps[n-1].Up() && steps[n-1].Total == minimum {
-		settle = steps[n-1].At.Sub(r.loadStops())
+		settle = steps[n-1].At.Sub(r.LoadStops())
 	}
 	return reaction, settle
 }
 
-// describePhases renders phases as "up 1->4 (3 steps, 12.3-40.1s), ...".
-func describePhases(s timeline.Series, phases []timeline.Phase) string {
+// DescribePhases renders phases as "up 1->4 (3 steps, 12.3-40.1s), ...".
+func DescribePhases(s timeline.Series, phases []timeline.Phase) string {
 	if len(phases) == 0 {
 		return "none"
 	}
@@ -61,15 +60,15 @@ func describePhases(s timeline.Series, phases []timeline.Phase) string {
 // signalCount is the fewest running requests with which one replica
 // signals scale-up under the run's thresholds: saturated, or leaving less
 // spare KV capacity than the trigger.
-func (r *loadRun) signalCount() int {
+func (r *Run) signalCount() int {
 	c := r.thresholds
-	for n := 1; n <= r.model.Slots(); n++ {
-		kv := r.model.KVUsage(n)
+	for n := 1; n <= r.Model.Slots(); n++ {
+		kv := r.Model.KVUsage(n)
 		if kv >= c.kv-tolerance || c.kv-kv < c.kvSpare-tolerance {
 			return n
 		}
 	}
-	return r.model.Slots()
+	return r.Model.Slots()
 }
 
 // saturation is when the load crosses what the starting replicas serve
@@ -77,62 +76,62 @@ func (r *loadRun) signalCount() int {
 // requests (Little's law) of the rate half a request earlier, so the first
 // replica reaches signalCount running half a request after the offered
 // rate reaches signalCount / request time. ok is false if it never does.
-func (r *loadRun) saturation(replicas int) (time.Time, bool) {
-	s := r.model.RequestDuration()
+func (r *Run) saturation(replicas int) (time.Time, bool) {
+	s := r.Model.RequestDuration()
 	rate := float64(r.signalCount()*replicas) / s.Seconds()
-	for d := time.Duration(0); d <= r.profile.Duration(); d += 10 * time.Millisecond {
-		if r.profile.RateAt(d) >= rate {
-			return r.loadStart.Add(d + s/2), true
+	for d := time.Duration(0); d <= r.Profile.Duration(); d += 10 * time.Millisecond {
+		if r.Profile.RateAt(d) >= rate {
+			return r.LoadStart.Add(d + s/2), true
 		}
 	}
 	return time.Time{}, false
 }
 
-// needed is the replicas a steady rate needs: the fewest at which the
+// Needed is the replicas a steady rate needs: the fewest at which the
 // average replica's KV-cache usage leaves the spare capacity the trigger
 // asks for.
-func (r *loadRun) needed(rate float64) int32 {
+func (r *Run) Needed(rate float64) int32 {
 	c := r.thresholds
-	running := rate * r.model.RequestDuration().Seconds()
-	perReplica := (c.kv - c.kvSpare) / r.model.KVUsage(1)
+	running := rate * r.Model.RequestDuration().Seconds()
+	perReplica := (c.kv - c.kvSpare) / r.Model.KVUsage(1)
 	return int32(math.Ceil(running/perReplica - tolerance))
 }
 
-// settleBudget is the longest the model may take, from the end of the
+// SettleBudget is the longest the model may take, from the end of the
 // load, to come down by steps replicas: a first pass that notices (one
 // reconcile interval) the metrics that show it (one scrape interval) once
 // the last requests drained (one request time), then one window per step,
 // each followed by the actuation lag. With KEDA the next window starts
 // only when a pass (every reconcile interval) sees the target at the
 // lowered count, so every step but the last adds a reconcile interval.
-func (r *loadRun) settleBudget(steps int32) time.Duration {
-	perStep := loadWindow + r.actuationLag()
+func (r *Run) SettleBudget(steps int32) time.Duration {
+	perStep := LoadWindow + r.actuationLag()
 	var seen time.Duration
-	if r.mode == actuateKEDA && steps > 1 {
-		seen = time.Duration(steps-1) * loadReconcileInterval
+	if r.Mode == ActuateKEDA && steps > 1 {
+		seen = time.Duration(steps-1) * LoadReconcileInterval
 	}
-	return time.Duration(steps)*perStep + seen + loadReconcileInterval + promScrapeInterval + r.model.RequestDuration() + loadMargin
+	return time.Duration(steps)*perStep + seen + LoadReconcileInterval + fixture.PromScrapeInterval + r.Model.RequestDuration() + loadMargin
 }
 
 // reactionBudget is the longest from saturation to the first scale-up.
-func (r *loadRun) reactionBudget() time.Duration {
-	return loadReconcileInterval + promScrapeInterval + r.actuationLag() + loadReactionSlack
+func (r *Run) reactionBudget() time.Duration {
+	return LoadReconcileInterval + fixture.PromScrapeInterval + r.actuationLag() + loadReactionSlack
 }
 
 // actuationLag is the longest from a decision to the Deployment's
 // spec.replicas: none with /scale (the pass writes it); with KEDA,
 // Prometheus scrapes the gauge (one scrape interval) and the HPA reads it
 // at its next sync (one sync period).
-func (r *loadRun) actuationLag() time.Duration {
-	if r.mode == actuateKEDA {
-		return promScrapeInterval + hpaSyncPeriod
+func (r *Run) actuationLag() time.Duration {
+	if r.Mode == ActuateKEDA {
+		return fixture.PromScrapeInterval + hpaSyncPeriod
 	}
 	return 0
 }
 
-// report prints the run's summary line to the test log and to the run's
+// Report prints the run's summary line to the test log and to the run's
 // end-of-run summary.
-func (r *loadRun) report(t *testing.T, reaction, settle time.Duration, peak int32, flaps int, summary workload.Summary) {
+func (r *Run) Report(t *testing.T, reaction, settle time.Duration, peak int32, flaps int, summary workload.Summary) {
 	seconds := func(d time.Duration) string {
 		if d == noTime {
 			return "none"
@@ -140,21 +139,21 @@ func (r *loadRun) report(t *testing.T, reaction, settle time.Duration, peak int3
 		return fmt.Sprintf("%.1f", d.Seconds())
 	}
 	line := fmt.Sprintf("load-cycle mode=%s reaction=%s settle-down=%s peak=%d flaps=%d errors=%.2f run=%s",
-		r.mode, seconds(reaction), seconds(settle), peak, flaps, summary.ErrorRatePercent, r.name)
+		r.Mode, seconds(reaction), seconds(settle), peak, flaps, summary.ErrorRatePercent, r.name)
 	t.Log(line)
-	suite.reportLoadRun(line)
+	r.f.Suite.ReportLoadRun(line)
 }
 
-// logSteps logs every replica change of the series.
-func logSteps(t *testing.T, s timeline.Series) {
+// LogSteps logs every replica change of the series.
+func LogSteps(t *testing.T, s timeline.Series) {
 	for _, st := range s.Steps() {
 		t.Logf("step at %6.1fs: %s %d -> %d (model %d)", s.Elapsed(st.At), st.Variant, st.From, st.To, st.Total)
 	}
 }
 
-// checkLoadErrors fails the test when the load generator saw 1% errors or
+// CheckLoadErrors fails the test when the load generator saw 1% errors or
 // more.
-func checkLoadErrors(t *testing.T, s workload.Summary) {
+func CheckLoadErrors(t *testing.T, s workload.Summary) {
 	t.Helper()
 	if s.ErrorRatePercent >= 1 || s.Scheduled == 0 {
 		t.Errorf("load generator: %.2f%% errors of %d requests (%d failed, %d skipped; last error %q), want < 1%%",
@@ -162,18 +161,18 @@ func checkLoadErrors(t *testing.T, s workload.Summary) {
 	}
 }
 
-// checkBounds fails the test when a variant left its VariantAutoscaling's
+// CheckBounds fails the test when a variant left its VariantAutoscaling's
 // bounds at any time of the series.
-func (r *loadRun) checkBounds(t *testing.T, s timeline.Series) {
+func (r *Run) CheckBounds(t *testing.T, s timeline.Series) {
 	t.Helper()
-	for i, v := range r.vas {
-		lo, hi, ok := s.Range(r.model.Variants[i].Name)
+	for i, v := range r.Vas {
+		lo, hi, ok := s.Range(r.Model.Variants[i].Name)
 		if !ok {
-			t.Errorf("variant %s: no replica count recorded", r.model.Variants[i].Name)
+			t.Errorf("variant %s: no replica count recorded", r.Model.Variants[i].Name)
 			continue
 		}
-		if lo < v.min || hi > v.max {
-			t.Errorf("variant %s: replicas ranged over [%d, %d], outside [minReplicas %d, maxReplicas %d]", r.model.Variants[i].Name, lo, hi, v.min, v.max)
+		if lo < v.Min || hi > v.Max {
+			t.Errorf("variant %s: replicas ranged over [%d, %d], outside [minReplicas %d, maxReplicas %d]", r.Model.Variants[i].Name, lo, hi, v.Min, v.Max)
 		}
 	}
 }

@@ -1,6 +1,4 @@
-//go:build e2e
-
-package e2e
+package cluster
 
 import (
 	"bytes"
@@ -23,22 +21,22 @@ import (
 // it only through the API: its Deployment, its pods and pods/log.
 
 func (s *Suite) controllerDeployment(ctx context.Context) (*appsv1.Deployment, error) {
-	d, err := s.kube.AppsV1().Deployments(manifests.Namespace).Get(ctx, manifests.DeploymentName, metav1.GetOptions{})
+	d, err := s.Kube.AppsV1().Deployments(manifests.Namespace).Get(ctx, manifests.DeploymentName, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("deployment %s/%s: %w", manifests.Namespace, manifests.DeploymentName, err)
 	}
 	return d, nil
 }
 
-// controllerPods lists the pods of the controller Deployment, oldest first.
-func (s *Suite) controllerPods(ctx context.Context) ([]corev1.Pod, error) {
-	return install.ControllerPods(ctx, s.kube)
+// ControllerPods lists the pods of the controller Deployment, oldest first.
+func (s *Suite) ControllerPods(ctx context.Context) ([]corev1.Pod, error) {
+	return install.ControllerPods(ctx, s.Kube)
 }
 
-// currentControllerPod returns the controller's running pod that is not
+// CurrentControllerPod returns the controller's running pod that is not
 // being deleted (the newest, should a rollout leave two).
-func (s *Suite) currentControllerPod(ctx context.Context) (*corev1.Pod, error) {
-	pods, err := s.controllerPods(ctx)
+func (s *Suite) CurrentControllerPod(ctx context.Context) (*corev1.Pod, error) {
+	pods, err := s.ControllerPods(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -51,16 +49,16 @@ func (s *Suite) currentControllerPod(ctx context.Context) (*corev1.Pod, error) {
 	return nil, fmt.Errorf("no running controller pod among %d: %s", len(pods), install.PodSummary(pods))
 }
 
-// controllerLog reads the log of the manager container of pod through the
+// ControllerLog reads the log of the manager container of pod through the
 // API, with the runtime's timestamps, and returns the JSON entries written
 // at or after since (all of them when since is zero).
-func (s *Suite) controllerLog(ctx context.Context, pod string, since time.Time) ([]zaplog.Entry, error) {
+func (s *Suite) ControllerLog(ctx context.Context, pod string, since time.Time) ([]zaplog.Entry, error) {
 	opts := &corev1.PodLogOptions{Container: manifests.ContainerName, Timestamps: true}
 	if !since.IsZero() {
 		// sinceTime has a resolution of one second; Query.Since trims.
 		opts.SinceTime = &metav1.Time{Time: since.Add(-time.Second)}
 	}
-	raw, err := s.kube.CoreV1().Pods(manifests.Namespace).GetLogs(pod, opts).DoRaw(ctx)
+	raw, err := s.Kube.CoreV1().Pods(manifests.Namespace).GetLogs(pod, opts).DoRaw(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("log of pod %s: %w", pod, err)
 	}
@@ -71,51 +69,51 @@ func (s *Suite) controllerLog(ctx context.Context, pod string, since time.Time) 
 	return zaplog.Find(entries, zaplog.Query{Since: since}), nil
 }
 
-// scaleController sets the controller Deployment's replicas.
-func (s *Suite) scaleController(ctx context.Context, replicas int32) error {
-	return install.ScaleController(ctx, s.kube, replicas, fieldManager)
+// ScaleController sets the controller Deployment's replicas.
+func (s *Suite) ScaleController(ctx context.Context, replicas int32) error {
+	return install.ScaleController(ctx, s.Kube, replicas, FieldManager)
 }
 
-// waitControllerGone waits until no pod of the controller exists.
-func (s *Suite) waitControllerGone(ctx context.Context, timeout time.Duration) (time.Duration, error) {
-	return install.WaitControllerGone(ctx, s.kube, timeout, 250*time.Millisecond)
+// WaitControllerGone waits until no pod of the controller exists.
+func (s *Suite) WaitControllerGone(ctx context.Context, timeout time.Duration) (time.Duration, error) {
+	return install.WaitControllerGone(ctx, s.Kube, timeout, 250*time.Millisecond)
 }
 
-// startController scales the controller back to its original replicas and
+// StartController scales the controller back to its original replicas and
 // waits until it is available, recording whether it starts with the
 // ConfigMap present.
-func (s *Suite) startController(ctx context.Context, timeout time.Duration) (time.Duration, error) {
-	exists, err := s.configMapExists(ctx)
+func (s *Suite) StartController(ctx context.Context, timeout time.Duration) (time.Duration, error) {
+	exists, err := s.ConfigMapExists(ctx)
 	if err != nil {
 		return 0, err
 	}
-	s.mu.Lock()
-	s.startedWithConfigMap = exists
-	s.mu.Unlock()
-	if err := s.scaleController(ctx, s.controllerReplicas); err != nil {
+	s.Mu.Lock()
+	s.StartedWithConfigMap = exists
+	s.Mu.Unlock()
+	if err := s.ScaleController(ctx, s.controllerReplicas); err != nil {
 		return 0, err
 	}
-	return apply.WaitDeploymentAvailable(ctx, s.kube, manifests.Namespace, manifests.DeploymentName, timeout, 250*time.Millisecond)
+	return apply.WaitDeploymentAvailable(ctx, s.Kube, manifests.Namespace, manifests.DeploymentName, timeout, 250*time.Millisecond)
 }
 
-// restartController scales the controller to 0, waits until its pod is
+// RestartController scales the controller to 0, waits until its pod is
 // gone, and scales it back. A scale to zero (rather than a rollout) makes
 // sure the old pod has stopped before the new one reads the ConfigMap.
-func (s *Suite) restartController(ctx context.Context, timeout time.Duration) error {
-	if err := s.scaleController(ctx, 0); err != nil {
+func (s *Suite) RestartController(ctx context.Context, timeout time.Duration) error {
+	if err := s.ScaleController(ctx, 0); err != nil {
 		return err
 	}
-	if _, err := s.waitControllerGone(ctx, timeout); err != nil {
+	if _, err := s.WaitControllerGone(ctx, timeout); err != nil {
 		return err
 	}
-	if _, err := s.startController(ctx, timeout); err != nil {
+	if _, err := s.StartController(ctx, timeout); err != nil {
 		return err
 	}
 	return nil
 }
 
-func (s *Suite) configMapExists(ctx context.Context) (bool, error) {
-	_, err := s.kube.CoreV1().ConfigMaps(manifests.Namespace).Get(ctx, manifests.ConfigMapName, metav1.GetOptions{})
+func (s *Suite) ConfigMapExists(ctx context.Context) (bool, error) {
+	_, err := s.Kube.CoreV1().ConfigMaps(manifests.Namespace).Get(ctx, manifests.ConfigMapName, metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
 		return false, nil

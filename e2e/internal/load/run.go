@@ -1,6 +1,4 @@
-//go:build e2e
-
-package e2e
+package load
 
 import (
 	"bytes"
@@ -15,10 +13,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wva-project/wva/e2e/apply"
+	"github.com/wva-project/wva/e2e/internal/cluster"
 	"github.com/wva-project/wva/e2e/internal/emulator"
+	"github.com/wva-project/wva/e2e/internal/fixture"
 	"github.com/wva-project/wva/e2e/internal/loadgen"
 	"github.com/wva-project/wva/e2e/internal/promquery"
+	"github.com/wva-project/wva/e2e/internal/spec"
 	"github.com/wva-project/wva/e2e/internal/timeline"
+	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/e2e/workload"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
@@ -26,8 +28,8 @@ import (
 // The controller's settings during the load features (11-13), and what
 // follows from them.
 const (
-	loadReconcileInterval = 5 * time.Second
-	loadWindow            = 20 * time.Second
+	LoadReconcileInterval = 5 * time.Second
+	LoadWindow            = 20 * time.Second
 	// loadMargin is the slack of the settle-down budget beyond the request
 	// time (the last requests drain): the pass that takes the step, its
 	// /scale write and the watch that sees it take well under a second.
@@ -73,9 +75,9 @@ type actuation string
 const (
 	// actuateScale: the controller writes /scale (--actuation=scale).
 	actuateScale actuation = "scale"
-	// actuateKEDA: the controller only publishes wva_desired_replicas
+	// ActuateKEDA: the controller only publishes wva_desired_replicas
 	// (--actuation=metrics), Prometheus scrapes it and KEDA's HPA scales.
-	actuateKEDA actuation = "keda"
+	ActuateKEDA actuation = "keda"
 )
 
 // hpaSyncPeriod is how often the HPA controller acts: kube-controller-
@@ -83,33 +85,33 @@ const (
 // suite's clusters.
 const hpaSyncPeriod = 15 * time.Second
 
-// loadRun is one load run: Prometheus and an emulated model in a namespace
+// Run is one load run: Prometheus and an emulated model in a namespace
 // of the feature, the controller on that Prometheus, one
 // VariantAutoscaling per variant, the timeline recorder and the load Job.
-type loadRun struct {
-	f *fixture
+type Run struct {
+	f *fixture.Fixture
 	// name is the run in the summary line; test names its artifacts.
 	name, test string
-	// mode is how decisions are applied; newLoadRun sets actuateScale.
-	mode    actuation
-	model   workload.Model
-	vas     []va
+	// Mode is how decisions are applied; NewRun sets actuateScale.
+	Mode    actuation
+	Model   workload.Model
+	Vas     []fixture.VA
 	load    workload.Load
-	profile loadgen.Profile
+	Profile loadgen.Profile
 	// thresholds are what the controller applies: the built-in defaults
-	// (the run deletes the ConfigMap; setUp checks the VAs show them).
+	// (the run deletes the ConfigMap; SetUp checks the VAs show them).
 	thresholds thresholds
 
-	rec       *timeline.Recorder
-	loadStart time.Time
+	Rec       *timeline.Recorder
+	LoadStart time.Time
 	marks     []timeline.Mark
 	written   bool
 }
 
-// newLoadRun describes a run of profile on a model with variants, each
+// NewRun describes a run of profile on a model with variants, each
 // scaled by the VariantAutoscaling of the same index in vas (namespace,
-// model and target are filled in by setUp).
-func newLoadRun(f *fixture, t *testing.T, name, profile string, variants []workload.Variant, vas []va) *loadRun {
+// model and target are filled in by SetUp).
+func NewRun(f *fixture.Fixture, t *testing.T, name, profile string, variants []workload.Variant, vas []fixture.VA) *Run {
 	t.Helper()
 	p, err := loadgen.ParseProfile(profile)
 	if err != nil {
@@ -118,64 +120,64 @@ func newLoadRun(f *fixture, t *testing.T, name, profile string, variants []workl
 	if len(variants) != len(vas) {
 		t.Fatalf("load run %s: %d variants, %d VariantAutoscalings", name, len(variants), len(vas))
 	}
-	return &loadRun{
-		f: f, name: name, test: t.Name(), profile: p, vas: vas, mode: actuateScale,
-		model: workload.Model{
-			Name: "llm", ModelID: "e2e/emulated-" + name, Image: suite.opts.emulatorImage,
+	return &Run{
+		f: f, name: name, test: t.Name(), Profile: p, Vas: vas, Mode: actuateScale,
+		Model: workload.Model{
+			Name: "llm", ModelID: "e2e/emulated-" + name, Image: f.Suite.Opts.EmulatorImage,
 			Engine: loadEngine, Request: loadRequest, Variants: variants,
 		},
-		load:       workload.Load{Name: "load", Image: suite.opts.loadgenImage, Profile: profile},
+		load:       workload.Load{Name: "load", Image: f.Suite.Opts.LoadgenImage, Profile: profile},
 		thresholds: builtinThresholds,
 	}
 }
 
-// setUp loads the images, deploys Prometheus and the model in a new
+// SetUp loads the images, deploys Prometheus and the model in a new
 // namespace, waits until Prometheus has every replica's metrics, points
 // the controller at that Prometheus (restored at teardown), creates the
 // VariantAutoscalings, waits for their first analysis and starts the
 // recorder. It is a feature's Setup step.
-func (r *loadRun) setUp(ctx context.Context, t *testing.T) {
+func (r *Run) SetUp(ctx context.Context, t *testing.T) {
 	t.Helper()
-	suite.loadImages(ctx, t, suite.loadRunImages()...)
-	r.f.withoutConfigMap(ctx, t)
-	ns := r.f.namespace(ctx, t)
-	r.model.Namespace = ns
-	for i := range r.vas {
-		v := &r.vas[i]
-		v.namespace, v.model = ns, r.model.ModelID
-		v.name = r.model.DeploymentName(r.model.Variants[i].Name)
-		v.target = v.name
+	r.f.Suite.LoadImages(ctx, t, r.f.Suite.LoadRunImages()...)
+	r.f.WithoutConfigMap(ctx, t)
+	ns := r.f.Namespace(ctx, t)
+	r.Model.Namespace = ns
+	for i := range r.Vas {
+		v := &r.Vas[i]
+		v.Namespace, v.Model = ns, r.Model.ModelID
+		v.Name = r.Model.DeploymentName(r.Model.Variants[i].Name)
+		v.Target = v.Name
 	}
-	targets := scrapeWorkloads
-	if r.mode == actuateKEDA {
-		targets = scrapeWorkloadsAndController
-		if err := r.f.allowControllerScrape(ctx, ns); err != nil {
+	targets := fixture.ScrapeWorkloads
+	if r.Mode == ActuateKEDA {
+		targets = fixture.ScrapeWorkloadsAndController
+		if err := r.f.AllowControllerScrape(ctx, ns); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := deployPrometheus(ctx, ns, suite.opts.promImage, targets); err != nil {
+	if err := fixture.DeployPrometheus(ctx, r.f.Suite, ns, r.f.Suite.Opts.PromImage, targets); err != nil {
 		t.Fatal(err)
 	}
-	applier, err := apply.New(suite.rest, fieldManager)
+	applier, err := apply.New(r.f.Suite.REST, cluster.FieldManager)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.model.Apply(ctx, applier); err != nil {
+	if err := r.Model.Apply(ctx, applier); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
 	replicas := int32(0)
-	for _, name := range append([]string{promName}, r.deployments()...) {
-		if _, err := apply.WaitDeploymentAvailable(ctx, suite.kube, ns, name, rolloutDeadline, slowPoll); err != nil {
+	for _, name := range append([]string{fixture.PromName}, r.deployments()...) {
+		if _, err := apply.WaitDeploymentAvailable(ctx, r.f.Suite.Kube, ns, name, spec.RolloutDeadline, waits.Slow); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, v := range r.model.Variants {
+	for _, v := range r.Model.Variants {
 		replicas += v.Replicas
 	}
 	t.Logf("Prometheus and %d emulator replicas available after %s", replicas, time.Since(start).Round(time.Millisecond))
-	query := fmt.Sprintf("count(vllm:kv_cache_usage_perc{namespace=%q,model_name=%q})", ns, r.model.ModelID)
-	took := waitFor(ctx, t, "Prometheus has every emulator replica's KV-cache usage", scrapeDeadline, slowPoll,
+	query := fmt.Sprintf("count(vllm:kv_cache_usage_perc{namespace=%q,model_name=%q})", ns, r.Model.ModelID)
+	took := waits.For(ctx, t, "Prometheus has every emulator replica's KV-cache usage", spec.ScrapeDeadline, waits.Slow,
 		func(ctx context.Context) (bool, string, error) {
 			got, err := r.prometheus().Query(ctx, query)
 			if err != nil {
@@ -184,45 +186,45 @@ func (r *loadRun) setUp(ctx context.Context, t *testing.T) {
 			n, ok, err := got.Scalar()
 			return ok && err == nil && n == float64(replicas), fmt.Sprintf("%s -> %v", query, got), nil
 		})
-	suite.measure("load run %s: emulator available -> scraped by Prometheus", took, r.name)
+	r.f.Suite.Measure("load run %s: emulator available -> scraped by Prometheus", took, r.name)
 
 	r.setController(ctx, t)
 	created := time.Now()
-	for _, v := range r.vas {
-		if err := r.f.createVA(ctx, v); err != nil {
+	for _, v := range r.Vas {
+		if err := r.f.CreateVA(ctx, v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	waitSince(ctx, t, "every VariantAutoscaling analysed with MetricsAvailable=True", created, reconcileDeadline, fastPoll,
+	waits.Since(ctx, t, "every VariantAutoscaling analysed with MetricsAvailable=True", created, spec.ReconcileDeadline, waits.Fast,
 		func(ctx context.Context) (bool, string, error) {
 			var seen []string
 			ok := true
-			for _, v := range r.vas {
-				obj, err := r.f.getVA(ctx, v)
+			for _, v := range r.Vas {
+				obj, err := r.f.GetVA(ctx, v)
 				if err != nil {
 					return false, err.Error(), nil
 				}
-				c := condition(obj, v1alpha1.ConditionMetricsAvailable)
+				c := fixture.Condition(obj, v1alpha1.ConditionMetricsAvailable)
 				ok = ok && c != nil && c.Status == metav1.ConditionTrue && obj.Status.LastAnalysis != nil &&
-					obj.Status.AppliedConfig != nil && *obj.Status.AppliedConfig == builtin
-				seen = append(seen, v.name+": "+describeCondition(c)+" appliedConfig "+describeApplied(obj.Status.AppliedConfig))
+					obj.Status.AppliedConfig != nil && *obj.Status.AppliedConfig == fixture.Builtin
+				seen = append(seen, v.Name+": "+fixture.DescribeCondition(c)+" appliedConfig "+fixture.DescribeApplied(obj.Status.AppliedConfig))
 			}
 			return ok, strings.Join(seen, "; "), nil
 		})
 
-	variants := make([]timeline.Variant, len(r.vas))
-	for i, v := range r.vas {
-		variants[i] = timeline.Variant{Name: r.model.Variants[i].Name, Deployment: v.target, VariantAutoscaling: v.name}
+	variants := make([]timeline.Variant, len(r.Vas))
+	for i, v := range r.Vas {
+		variants[i] = timeline.Variant{Name: r.Model.Variants[i].Name, Deployment: v.Target, VariantAutoscaling: v.Name}
 	}
-	rec, err := timeline.Start(ctx, suite.kube, suite.dyn, timeline.Config{
-		Namespace: ns, ModelID: r.model.ModelID, Variants: variants, Prometheus: r.prometheus(),
+	rec, err := timeline.Start(ctx, r.f.Suite.Kube, r.f.Suite.Dyn, timeline.Config{
+		Namespace: ns, ModelID: r.Model.ModelID, Variants: variants, Prometheus: r.prometheus(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.rec = rec
+	r.Rec = rec
 	// Whatever happens, the timeline is written before the namespace goes.
-	r.f.onTeardown("writing the timeline", func(context.Context) error {
+	r.f.OnTeardown("writing the timeline", func(context.Context) error {
 		_, err := r.writeTimeline(t)
 		return err
 	})
@@ -230,26 +232,26 @@ func (r *loadRun) setUp(ctx context.Context, t *testing.T) {
 
 // setController restarts the controller on the run's Prometheus with the
 // load features' settings; the teardown restores its args.
-func (r *loadRun) setController(ctx context.Context, t *testing.T) {
+func (r *Run) setController(ctx context.Context, t *testing.T) {
 	t.Helper()
-	orig, err := suite.controllerArgs(ctx)
+	orig, err := r.f.Suite.ControllerArgs(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.f.onTeardown("restoring the controller's args", func(ctx context.Context) error {
-		took, err := suite.setControllerArgs(ctx, orig, rolloutDeadline)
+	r.f.OnTeardown("restoring the controller's args", func(ctx context.Context) error {
+		took, err := r.f.Suite.SetControllerArgs(ctx, orig, spec.RolloutDeadline)
 		if err == nil {
 			t.Logf("controller rolled back to args %q in %s", orig, took.Round(time.Millisecond))
 		}
 		return err
 	})
-	args := withFlags(orig,
-		fmt.Sprintf("--prometheus-url=http://%s.%s.svc:%d", promName, r.model.Namespace, promPort),
-		"--reconcile-interval="+loadReconcileInterval.String(),
-		"--scale-down-stabilization="+loadWindow.String(),
-		"--metrics-scrape-interval="+promScrapeInterval.String(),
+	args := cluster.WithFlags(orig,
+		fmt.Sprintf("--prometheus-url=http://%s.%s.svc:%d", fixture.PromName, r.Model.Namespace, fixture.PromPort),
+		"--reconcile-interval="+LoadReconcileInterval.String(),
+		"--scale-down-stabilization="+LoadWindow.String(),
+		"--metrics-scrape-interval="+fixture.PromScrapeInterval.String(),
 		"--actuation="+r.controllerActuation())
-	took, err := suite.setControllerArgs(ctx, args, rolloutDeadline)
+	took, err := r.f.Suite.SetControllerArgs(ctx, args, spec.RolloutDeadline)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,41 +259,41 @@ func (r *loadRun) setController(ctx context.Context, t *testing.T) {
 }
 
 // controllerActuation is the controller's --actuation in the run's mode.
-func (r *loadRun) controllerActuation() string {
-	if r.mode == actuateKEDA {
+func (r *Run) controllerActuation() string {
+	if r.Mode == ActuateKEDA {
 		return "metrics"
 	}
 	return "scale"
 }
 
-func (r *loadRun) prometheus() promquery.Client {
-	return promquery.Client{REST: suite.kube.CoreV1().RESTClient(), Namespace: r.model.Namespace, Service: promName, Port: promPort}
+func (r *Run) prometheus() promquery.Client {
+	return promquery.Client{REST: r.f.Suite.Kube.CoreV1().RESTClient(), Namespace: r.Model.Namespace, Service: fixture.PromName, Port: fixture.PromPort}
 }
 
-func (r *loadRun) deployments() []string {
+func (r *Run) deployments() []string {
 	var out []string
-	for _, v := range r.model.Variants {
+	for _, v := range r.Model.Variants {
 		if v.Replicas > 0 {
-			out = append(out, r.model.DeploymentName(v.Name))
+			out = append(out, r.Model.DeploymentName(v.Name))
 		}
 	}
 	return out
 }
 
-// start creates the load Job and waits until the load generator has
+// Start creates the load Job and waits until the load generator has
 // started its profile; the run's times count from then.
-func (r *loadRun) start(ctx context.Context, t *testing.T) {
+func (r *Run) Start(ctx context.Context, t *testing.T) {
 	t.Helper()
-	applier, err := apply.New(suite.rest, fieldManager)
+	applier, err := apply.New(r.f.Suite.REST, cluster.FieldManager)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.model.StartLoad(ctx, applier, r.load); err != nil {
+	if err := r.Model.StartLoad(ctx, applier, r.load); err != nil {
 		t.Fatal(err)
 	}
-	ns := r.model.Namespace
-	waitFor(ctx, t, "the load generator's first log line", loadStartDeadline, slowPoll, func(ctx context.Context) (bool, string, error) {
-		log, err := workload.LoadLog(ctx, suite.kube, ns, r.load.Name)
+	ns := r.Model.Namespace
+	waits.For(ctx, t, "the load generator's first log line", loadStartDeadline, waits.Slow, func(ctx context.Context) (bool, string, error) {
+		log, err := workload.LoadLog(ctx, r.f.Suite.Kube, ns, r.load.Name)
 		if err != nil {
 			return false, err.Error(), nil
 		}
@@ -299,74 +301,74 @@ func (r *loadRun) start(ctx context.Context, t *testing.T) {
 		if err != nil {
 			return false, "", err
 		}
-		r.loadStart = start
+		r.LoadStart = start
 		return ok, fmt.Sprintf("%d bytes of log", len(log)), nil
 	})
-	t.Logf("load generator started its profile %s at %s (%s after the recorder)", r.profile,
-		r.loadStart.Format(time.RFC3339Nano), r.loadStart.Sub(r.rec.Snapshot().Start).Round(time.Millisecond))
-	r.mark("load starts", r.loadStart)
+	t.Logf("load generator started its profile %s at %s (%s after the recorder)", r.Profile,
+		r.LoadStart.Format(time.RFC3339Nano), r.LoadStart.Sub(r.Rec.Snapshot().Start).Round(time.Millisecond))
+	r.Mark("load starts", r.LoadStart)
 	if at, ok := r.saturation(1); ok {
-		r.mark("saturation", at)
+		r.Mark("saturation", at)
 	}
-	r.mark("load stops", r.loadStops())
+	r.Mark("load stops", r.LoadStops())
 }
 
-// loadStops is when the profile's last request is due.
-func (r *loadRun) loadStops() time.Time { return r.loadStart.Add(r.profile.Duration()) }
+// LoadStops is when the profile's last request is due.
+func (r *Run) LoadStops() time.Time { return r.LoadStart.Add(r.Profile.Duration()) }
 
-// mark adds a labelled moment to the plot.
-func (r *loadRun) mark(label string, at time.Time) {
+// Mark adds a labelled moment to the plot.
+func (r *Run) Mark(label string, at time.Time) {
 	r.marks = append(r.marks, timeline.Mark{Label: label, At: at})
 }
 
-// totalReplicas is a poll.Condition that holds when the model's variants
+// TotalReplicas is a poll.Condition that holds when the model's variants
 // have want replicas in all (spec.replicas) and fails at once when a
 // variant is outside its VariantAutoscaling's bounds.
-func (r *loadRun) totalReplicas(want func(total int32, byVariant map[string]int32) bool) func(context.Context) (bool, string, error) {
+func (r *Run) TotalReplicas(want func(total int32, byVariant map[string]int32) bool) func(context.Context) (bool, string, error) {
 	return func(ctx context.Context) (bool, string, error) {
 		var total int32
 		by := map[string]int32{}
 		var seen []string
-		for i, v := range r.vas {
-			d, err := suite.kube.AppsV1().Deployments(v.namespace).Get(ctx, v.target, metav1.GetOptions{})
+		for i, v := range r.Vas {
+			d, err := r.f.Suite.Kube.AppsV1().Deployments(v.Namespace).Get(ctx, v.Target, metav1.GetOptions{})
 			if err != nil {
 				return false, err.Error(), nil
 			}
-			n := replicasOf(d.Spec.Replicas)
-			if n < v.min || (v.max > 0 && n > v.max) {
-				return false, "", fmt.Errorf("%s has %d replicas, outside [%d, %d]", v.target, n, v.min, v.max)
+			n := fixture.ReplicasOf(d.Spec.Replicas)
+			if n < v.Min || (v.Max > 0 && n > v.Max) {
+				return false, "", fmt.Errorf("%s has %d replicas, outside [%d, %d]", v.Target, n, v.Min, v.Max)
 			}
-			by[r.model.Variants[i].Name] = n
+			by[r.Model.Variants[i].Name] = n
 			total += n
-			seen = append(seen, fmt.Sprintf("%s=%d (ready %d)", r.model.Variants[i].Name, n, d.Status.ReadyReplicas))
+			seen = append(seen, fmt.Sprintf("%s=%d (ready %d)", r.Model.Variants[i].Name, n, d.Status.ReadyReplicas))
 		}
 		return want(total, by), strings.Join(seen, " "), nil
 	}
 }
 
-// waitTotal waits until the model has want replicas in all, within
+// WaitTotal waits until the model has want replicas in all, within
 // deadline of since.
-func (r *loadRun) waitTotal(ctx context.Context, t *testing.T, what string, want int32, since time.Time, deadline time.Duration) time.Duration {
+func (r *Run) WaitTotal(ctx context.Context, t *testing.T, what string, want int32, since time.Time, deadline time.Duration) time.Duration {
 	t.Helper()
-	return waitSince(ctx, t, what, since, deadline, loadPoll,
-		r.totalReplicas(func(total int32, _ map[string]int32) bool { return total == want }))
+	return waits.Since(ctx, t, what, since, deadline, loadPoll,
+		r.TotalReplicas(func(total int32, _ map[string]int32) bool { return total == want }))
 }
 
-// finish waits for the load Job to complete, returns the load generator's
+// Finish waits for the load Job to complete, returns the load generator's
 // summary and writes the timeline.
-func (r *loadRun) finish(ctx context.Context, t *testing.T) (workload.Summary, timeline.Series) {
+func (r *Run) Finish(ctx context.Context, t *testing.T) (workload.Summary, timeline.Series) {
 	t.Helper()
-	ns, name := r.model.Namespace, r.load.Name
-	deadline := r.profile.Duration() + 30*time.Second + time.Minute
-	waitSince(ctx, t, "the load Job finished", r.loadStart, deadline, slowPoll, func(ctx context.Context) (bool, string, error) {
-		job, err := suite.kube.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
+	ns, name := r.Model.Namespace, r.load.Name
+	deadline := r.Profile.Duration() + 30*time.Second + time.Minute
+	waits.Since(ctx, t, "the load Job finished", r.LoadStart, deadline, waits.Slow, func(ctx context.Context) (bool, string, error) {
+		job, err := r.f.Suite.Kube.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			return false, err.Error(), nil
 		}
 		return job.Status.Succeeded+job.Status.Failed > 0,
 			fmt.Sprintf("active %d, succeeded %d, failed %d", job.Status.Active, job.Status.Succeeded, job.Status.Failed), nil
 	})
-	log, err := workload.LoadLog(ctx, suite.kube, ns, name)
+	log, err := workload.LoadLog(ctx, r.f.Suite.Kube, ns, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,8 +384,8 @@ func (r *loadRun) finish(ctx context.Context, t *testing.T) (workload.Summary, t
 	}
 	// The timeline ends with a sample of the final state.
 	last := time.Now()
-	waitFor(ctx, t, "a timeline sample after the last check", 3*time.Second, fastPoll, func(context.Context) (bool, string, error) {
-		samples := r.rec.Snapshot().Samples
+	waits.For(ctx, t, "a timeline sample after the last check", 3*time.Second, waits.Fast, func(context.Context) (bool, string, error) {
+		samples := r.Rec.Snapshot().Samples
 		if len(samples) == 0 {
 			return false, "no samples", nil
 		}
@@ -400,18 +402,18 @@ func (r *loadRun) finish(ctx context.Context, t *testing.T) (workload.Summary, t
 // writeTimeline stops the recorder and writes timeline.csv and
 // timeline.png to the test's artifacts directory (once); it returns the
 // series.
-func (r *loadRun) writeTimeline(t *testing.T) (timeline.Series, error) {
-	if r.rec == nil {
+func (r *Run) writeTimeline(t *testing.T) (timeline.Series, error) {
+	if r.Rec == nil {
 		return timeline.Series{}, nil
 	}
-	s := r.rec.Stop()
-	if !r.loadStart.IsZero() {
+	s := r.Rec.Stop()
+	if !r.LoadStart.IsZero() {
 		s.SetOffered(func(at time.Time) float64 {
-			d := at.Sub(r.loadStart)
-			if d < 0 || d > r.profile.Duration() {
+			d := at.Sub(r.LoadStart)
+			if d < 0 || d > r.Profile.Duration() {
 				return 0
 			}
-			return r.profile.RateAt(d)
+			return r.Profile.RateAt(d)
 		})
 	}
 	if r.written {
@@ -427,7 +429,7 @@ func (r *loadRun) writeTimeline(t *testing.T) (timeline.Series, error) {
 	}
 	kvSignal := r.thresholds.kv - r.thresholds.kvSpare
 	opts := timeline.PlotOptions{
-		Title: fmt.Sprintf("load-cycle mode=%s run=%s: %s on %s", r.mode, r.name, r.profile, r.model.ModelID),
+		Title: fmt.Sprintf("load-cycle mode=%s run=%s: %s on %s", r.Mode, r.name, r.Profile, r.Model.ModelID),
 		KVLines: []timeline.Reference{
 			{Label: "kvCacheThreshold (saturated)", Value: r.thresholds.kv},
 			{Label: "scale-up above", Value: kvSignal},
@@ -447,9 +449,9 @@ func (r *loadRun) writeTimeline(t *testing.T) (timeline.Series, error) {
 	return s, nil
 }
 
-func (r *loadRun) artifactDir() string { return suite.artifactPath(r.test) }
+func (r *Run) artifactDir() string { return r.f.Suite.ArtifactPath(r.test) }
 
-func (r *loadRun) writeFile(name string, data []byte) error {
+func (r *Run) writeFile(name string, data []byte) error {
 	dir := r.artifactDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("artifacts directory: %w", err)

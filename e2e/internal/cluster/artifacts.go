@@ -1,6 +1,4 @@
-//go:build e2e
-
-package e2e
+package cluster
 
 import (
 	"context"
@@ -17,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/wva-project/wva/e2e/manifests"
+	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 
 // Artifacts of a failed run go to <artifacts>/<run>/ (e2e/_artifacts by
@@ -30,9 +29,9 @@ import (
 //	<Test>/...                     the same, taken by a failing feature before
 //	                               its teardown deletes its namespaces
 
-// artifactPath returns the artifacts directory of this run for name.
-func (s *Suite) artifactPath(name string) string {
-	return filepath.Join(s.opts.artifactsDir, s.runID, strings.ReplaceAll(name, "/", "_"))
+// ArtifactPath returns the artifacts directory of this run for name.
+func (s *Suite) ArtifactPath(name string) string {
+	return filepath.Join(s.Opts.artifactsDir, s.runID, strings.ReplaceAll(name, "/", "_"))
 }
 
 // exportLogs writes what is needed to debug a failure into dir.
@@ -43,25 +42,25 @@ func (s *Suite) exportLogs(ctx context.Context, dir string) error {
 		return fmt.Errorf("artifacts directory: %w", err)
 	}
 	var errs []error
-	if s.cluster != nil {
-		if err := s.cluster.ExportLogs(ctx, filepath.Join(dir, "kind")); err != nil {
+	if s.Cluster != nil {
+		if err := s.Cluster.ExportLogs(ctx, filepath.Join(dir, "kind")); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if s.kube != nil {
-		errs = append(errs, s.exportControllerLogs(ctx, filepath.Join(dir, "controller")))
-		errs = append(errs, s.dumpVAs(ctx, filepath.Join(dir, "variantautoscalings.json"), metav1.NamespaceAll))
+	if s.Kube != nil {
+		errs = append(errs, s.ExportControllerLogs(ctx, filepath.Join(dir, "controller")))
+		errs = append(errs, s.DumpVAs(ctx, filepath.Join(dir, "variantautoscalings.json"), metav1.NamespaceAll))
 	}
 	return errors.Join(errs...)
 }
 
-// exportControllerLogs writes each controller pod's log (and its previous
+// ExportControllerLogs writes each controller pod's log (and its previous
 // container's, if any) and the pods themselves.
-func (s *Suite) exportControllerLogs(ctx context.Context, dir string) error {
+func (s *Suite) ExportControllerLogs(ctx context.Context, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("artifacts directory: %w", err)
 	}
-	pods, err := s.controllerPods(ctx)
+	pods, err := s.ControllerPods(ctx)
 	if err != nil {
 		return err
 	}
@@ -69,7 +68,7 @@ func (s *Suite) exportControllerLogs(ctx context.Context, dir string) error {
 	for _, p := range pods {
 		for _, previous := range []bool{false, true} {
 			opts := &corev1.PodLogOptions{Container: manifests.ContainerName, Timestamps: true, Previous: previous}
-			raw, err := s.kube.CoreV1().Pods(p.Namespace).GetLogs(p.Name, opts).DoRaw(ctx)
+			raw, err := s.Kube.CoreV1().Pods(p.Namespace).GetLogs(p.Name, opts).DoRaw(ctx)
 			if err != nil {
 				if !previous {
 					errs = append(errs, fmt.Errorf("log of %s: %w", p.Name, err))
@@ -87,12 +86,12 @@ func (s *Suite) exportControllerLogs(ctx context.Context, dir string) error {
 	return errors.Join(errs...)
 }
 
-// dumpVAs writes the VariantAutoscalings of namespaces (all namespaces when
+// DumpVAs writes the VariantAutoscalings of namespaces (all namespaces when
 // given metav1.NamespaceAll) to path.
-func (s *Suite) dumpVAs(ctx context.Context, path string, namespaces ...string) error {
+func (s *Suite) DumpVAs(ctx context.Context, path string, namespaces ...string) error {
 	var all []any
 	for _, ns := range namespaces {
-		list, err := s.dyn.Resource(vaResource).Namespace(ns).List(ctx, metav1.ListOptions{})
+		list, err := s.Dyn.Resource(VAResource).Namespace(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return fmt.Errorf("listing VariantAutoscalings in %q: %w", ns, err)
 		}
@@ -152,3 +151,6 @@ func commandError(err error) error {
 	}
 	return err
 }
+
+// VAResource is the VariantAutoscaling resource.
+var VAResource = v1alpha1.GroupVersion.WithResource("variantautoscalings")
