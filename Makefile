@@ -37,8 +37,9 @@ vet: ## Run go vet on every module.
 	@for m in $(MODULES); do echo "vet $$m"; (cd $$m && $(GO) vet ./...) || exit 1; done
 
 .PHONY: lint
-lint: $(GOLANGCI_LINT) $(ACTIONLINT) lint-kind ## Run golangci-lint on every module (module dependency rules, import aliases) and actionlint on the workflows.
+lint: $(GOLANGCI_LINT) $(ACTIONLINT) lint-kind ## Run golangci-lint on every module (module dependency rules, import aliases), the Kube API Linter on modules/api and actionlint on the workflows.
 	@for m in $(MODULES); do echo "lint $$m"; (cd $$m && $(GOLANGCI_LINT) run --config $(ROOT)/.golangci.yaml ./...) || exit 1; done
+	@echo "kube-api-linter $(API_MODULE)"; cd $(API_MODULE) && $(GOLANGCI_LINT) run --config $(KUBE_API_LINTER_CONFIG) ./...
 	@echo "actionlint .github/workflows"; $(ACTIONLINT) $(ROOT)/.github/workflows/*.yaml
 
 .PHONY: tidy
@@ -89,9 +90,13 @@ $(ACTIONLINT):
 	mv $(BIN)/actionlint $@
 
 $(GOLANGCI_LINT):
-	@mkdir -p $(BIN)
-	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
-	mv $(BIN)/golangci-lint $@
+	GO=$(GO) GOLANGCI_LINT_VERSION=$(GOLANGCI_LINT_VERSION) KUBE_API_LINTER_VERSION=$(KUBE_API_LINTER_VERSION) \
+		$(GOLANGCI_LINT_DIR)/build.sh $@
+
+.PHONY: golangci-lint-gen
+golangci-lint-gen: ## Point hack/golangci-lint/go.mod at GOLANGCI_LINT_VERSION and KUBE_API_LINTER_VERSION (after a bump).
+	cd $(GOLANGCI_LINT_DIR) && GOWORK=off $(GO) get github.com/golangci/golangci-lint/v2@$(GOLANGCI_LINT_VERSION) \
+		sigs.k8s.io/kube-api-linter@$(KUBE_API_LINTER_VERSION) && GOWORK=off $(GO) mod tidy
 
 $(CONTROLLER_GEN):
 	@mkdir -p $(BIN)

@@ -29,12 +29,20 @@ COUNT       ?= 100
 # Tools (the root Makefile): installed into ./bin by `go install`, one binary per version
 # ---------------------------------------------------------------------------
 
-GOLANGCI_LINT_VERSION  ?= v2.15.0
+# golangci-lint is built from hack/golangci-lint (a wrapper module outside
+# go.work) with the Kube API Linter (sigs.k8s.io/kube-api-linter, no tagged
+# releases: a pseudo-version) compiled in as its module plugin; its go.mod
+# requires both at these versions.
+GOLANGCI_LINT_VERSION   ?= v2.15.0
+KUBE_API_LINTER_VERSION ?= v0.0.0-20260716143926-092fe0c72997
 CONTROLLER_GEN_VERSION ?= v0.23.0
 # actionlint (github.com/rhysd/actionlint) checks .github/workflows.
 ACTIONLINT_VERSION     ?= v1.7.12
 
-GOLANGCI_LINT  := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+GOLANGCI_LINT_DIR := $(ROOT)/hack/golangci-lint
+GOLANGCI_LINT  := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)-kal-$(KUBE_API_LINTER_VERSION)
+# The Kube API Linter's configuration: modules/api only.
+KUBE_API_LINTER_CONFIG := $(ROOT)/hack/kube-api-linter.yaml
 CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
 ACTIONLINT     := $(BIN)/actionlint-$(ACTIONLINT_VERSION)
 
