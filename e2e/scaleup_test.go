@@ -9,6 +9,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
@@ -76,7 +77,7 @@ func TestScaleUpOnRealMetrics(t *testing.T) {
 					}
 					metrics := fixture.Condition(obj, v1alpha1.ConditionMetricsAvailable)
 					ok := metrics != nil && metrics.Status == metav1.ConditionTrue &&
-						obj.Status.LastAnalysis != nil && obj.Status.LastAnalysis.Decision == v1alpha1.DecisionScaleUp
+						!obj.Status.LastAnalysis.IsZero() && obj.Status.LastAnalysis.Decision == v1alpha1.DecisionScaleUp
 					return ok, fixture.DescribeCondition(metrics) + "; " + fixture.DescribeAnalysis(obj.Status.LastAnalysis), nil
 				})
 			return ctx
@@ -102,8 +103,8 @@ func TestScaleUpOnRealMetrics(t *testing.T) {
 						return false, "", err
 					}
 					got := fixture.ReplicasOf(d.Spec.Replicas)
-					return got == 3 && obj.Status.DesiredReplicas <= 3,
-						fmt.Sprintf("spec.replicas=%d status.desiredReplicas=%d; %s", got, obj.Status.DesiredReplicas, fixture.DescribeAnalysis(obj.Status.LastAnalysis)), nil
+					return got == 3 && ptr.Deref(obj.Status.DesiredReplicas, -1) <= 3,
+						fmt.Sprintf("spec.replicas=%d status.desiredReplicas=%d; %s", got, ptr.Deref(obj.Status.DesiredReplicas, -1), fixture.DescribeAnalysis(obj.Status.LastAnalysis)), nil
 				})
 			return ctx
 		}).

@@ -116,7 +116,7 @@ func metricsAvailable(u *unstructured.Unstructured, since time.Time) (bool, stri
 	switch {
 	case c.Status != metav1.ConditionTrue:
 		return false, seen, nil
-	case a == nil:
+	case a.IsZero():
 		return false, seen + "; no analysis yet", nil
 	case a.Time.Time.Before(since):
 		return false, seen + "; last analysis at " + a.Time.UTC().Format(time.RFC3339) + ", before the apply", nil

@@ -46,10 +46,10 @@ func kvReferences(ctx context.Context, dyn dynamic.Interface, namespace string) 
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &va); err != nil {
 			return nil, fmt.Errorf("decoding VariantAutoscaling %s/%s: %w", u.GetNamespace(), u.GetName(), err)
 		}
-		if va.Status.AppliedConfig == nil {
+		if va.Status.AppliedConfig.IsZero() {
 			continue
 		}
-		return thresholds(*va.Status.AppliedConfig)
+		return thresholds(va.Status.AppliedConfig)
 	}
 	return nil, fmt.Errorf("no VariantAutoscaling in %s reports status.appliedConfig", namespace)
 }

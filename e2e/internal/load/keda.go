@@ -66,10 +66,10 @@ func (r *Run) WaitDesiredScraped(ctx context.Context, t *testing.T) time.Duratio
 // desiredOf is a VariantAutoscaling's status.desiredReplicas, -1 before
 // its first analysis.
 func desiredOf(obj v1alpha1.VariantAutoscaling) int32 {
-	if obj.Status.LastAnalysis == nil {
+	if obj.Status.LastAnalysis.IsZero() {
 		return -1
 	}
-	return obj.Status.DesiredReplicas
+	return ptr.Deref(obj.Status.DesiredReplicas, -1)
 }
 
 // CreateScaledObjects creates one ScaledObject per VariantAutoscaling, with

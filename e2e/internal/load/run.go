@@ -205,8 +205,8 @@ func (r *Run) SetUp(ctx context.Context, t *testing.T) {
 					return false, err.Error(), nil
 				}
 				c := fixture.Condition(obj, v1alpha1.ConditionMetricsAvailable)
-				ok = ok && c != nil && c.Status == metav1.ConditionTrue && obj.Status.LastAnalysis != nil &&
-					obj.Status.AppliedConfig != nil && *obj.Status.AppliedConfig == fixture.Builtin
+				ok = ok && c != nil && c.Status == metav1.ConditionTrue && !obj.Status.LastAnalysis.IsZero() &&
+					obj.Status.AppliedConfig == fixture.Builtin
 				seen = append(seen, v.Name+": "+fixture.DescribeCondition(c)+" appliedConfig "+fixture.DescribeApplied(obj.Status.AppliedConfig))
 			}
 			return ok, strings.Join(seen, "; "), nil

@@ -68,6 +68,7 @@ type schemaConstraints struct {
 	Minimum     *float64 `json:"minimum"`
 	MinLength   *int64   `json:"minLength"`
 	MaxLength   *int64   `json:"maxLength"`
+	MinProps    *int64   `json:"minProperties"`
 	Required    []string `json:"required"`
 	Enum        []string `json:"enum"`
 	ListType    string   `json:"x-kubernetes-list-type"`
@@ -161,7 +162,7 @@ func TestCRDPrinterColumns(t *testing.T) {
 
 func TestCRDSchemaConstraints(t *testing.T) {
 	const decimal = `^[0-9]+(\.[0-9]+)?$`
-	one, zero := int64(1), float64(0)
+	one, zero, oneF := int64(1), float64(0), float64(1)
 	cases := map[string]struct {
 		want schemaConstraints
 	}{
@@ -171,14 +172,19 @@ func TestCRDSchemaConstraints(t *testing.T) {
 		"spec.scaleTargetRef.kind":              {want: schemaConstraints{Type: "string", MinLength: &one, MaxLength: ptr(int64(63))}},
 		"spec.scaleTargetRef.name":              {want: schemaConstraints{Type: "string", MinLength: &one, MaxLength: ptr(int64(253))}},
 		"spec.modelID":                          {want: schemaConstraints{Type: "string", MinLength: &one, MaxLength: ptr(int64(256))}},
-		"spec.variantCost":                      {want: schemaConstraints{Type: "string", Pattern: decimal, MaxLength: ptr(int64(32)), Default: v1alpha1.DefaultVariantCost}},
+		"spec.variantCost":                      {want: schemaConstraints{Type: "string", Pattern: decimal, MinLength: &one, MaxLength: ptr(int64(32)), Default: v1alpha1.DefaultVariantCost}},
 		"spec.minReplicas":                      {want: schemaConstraints{Type: "integer", Format: "int32", Minimum: &zero, Default: float64(v1alpha1.DefaultMinReplicas)}},
 		"spec.maxReplicas":                      {want: schemaConstraints{Type: "integer", Format: "int32", Minimum: &zero}},
+		"status":                                {want: schemaConstraints{Type: "object", MinProps: &one}},
+		"status.observedGeneration":             {want: schemaConstraints{Type: "integer", Format: "int64", Minimum: &oneF}},
+		"status.currentReplicas":                {want: schemaConstraints{Type: "integer", Format: "int32", Minimum: &zero}},
+		"status.desiredReplicas":                {want: schemaConstraints{Type: "integer", Format: "int32", Minimum: &zero}},
+		"status.lastAnalysis.reason":            {want: schemaConstraints{Type: "string", MinLength: &one, MaxLength: ptr(int64(1024))}},
 		"status.conditions":                     {want: schemaConstraints{Type: "array", ListType: "map", ListMapKeys: []string{"type"}}},
 		"status.appliedConfig":                  {want: schemaConstraints{Type: "object", Required: []string{"kvCacheThreshold", "kvSpareTrigger", "queueLengthThreshold", "queueSpareTrigger", "source"}}},
-		"status.appliedConfig.kvCacheThreshold": {want: schemaConstraints{Type: "string", Pattern: decimal, MaxLength: ptr(int64(32))}},
-		"status.appliedConfig.source":           {want: schemaConstraints{Type: "string", Pattern: `^(builtin|default|override/[-._a-zA-Z0-9]+)(#[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$`, MaxLength: ptr(int64(326))}},
-		"status.appliedConfig.window":           {want: schemaConstraints{Type: "string", Pattern: `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`, MaxLength: ptr(int64(63))}},
+		"status.appliedConfig.kvCacheThreshold": {want: schemaConstraints{Type: "string", Pattern: decimal, MinLength: &one, MaxLength: ptr(int64(32))}},
+		"status.appliedConfig.source":           {want: schemaConstraints{Type: "string", Pattern: `^(builtin|default|override/[-._a-zA-Z0-9]+)(#[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$`, MinLength: &one, MaxLength: ptr(int64(326))}},
+		"status.appliedConfig.window":           {want: schemaConstraints{Type: "string", Pattern: `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`, MinLength: &one, MaxLength: ptr(int64(63))}},
 		"status.appliedConfig.windowEnds":       {want: schemaConstraints{Type: "string", Format: "date-time"}},
 		"status.lastAnalysis.decision":          {want: schemaConstraints{Type: "string", Enum: []string{v1alpha1.DecisionScaleUp, v1alpha1.DecisionScaleDown, v1alpha1.DecisionNoChange}}},
 	}

@@ -33,10 +33,10 @@ func fullVariantAutoscaling() *v1alpha1.VariantAutoscaling {
 		},
 		Status: v1alpha1.VariantAutoscalingStatus{
 			ObservedGeneration: 3,
-			CurrentReplicas:    2,
-			DesiredReplicas:    3,
+			CurrentReplicas:    ptr(int32(2)),
+			DesiredReplicas:    ptr(int32(3)),
 			LastScaleTime:      &at,
-			AppliedConfig: &v1alpha1.AppliedCapacityConfig{
+			AppliedConfig: v1alpha1.AppliedCapacityConfig{
 				KvCacheThreshold:         "0.80",
 				QueueLengthThreshold:     5,
 				KvSpareTrigger:           "0.10",
@@ -44,7 +44,7 @@ func fullVariantAutoscaling() *v1alpha1.VariantAutoscaling {
 				Source:                   "override/granite-prod",
 				ConfigMapResourceVersion: "4711",
 			},
-			LastAnalysis: &v1alpha1.CapacityAnalysis{
+			LastAnalysis: v1alpha1.CapacityAnalysis{
 				Replicas:              2,
 				SaturatedReplicas:     1,
 				AvgSpareKvCapacity:    "0.05",
@@ -86,7 +86,7 @@ func TestVariantAutoscalingDeepCopyIsIndependent(t *testing.T) {
 		"conditions appended": {mutate: func(va *v1alpha1.VariantAutoscaling) {
 			va.Status.Conditions = append(va.Status.Conditions[:1], metav1.Condition{Type: "X"})
 		}},
-		"pointers set to nil":  {mutate: func(va *v1alpha1.VariantAutoscaling) { va.Spec.MinReplicas, va.Status.AppliedConfig = nil, nil }},
+		"pointers set to nil":  {mutate: func(va *v1alpha1.VariantAutoscaling) { va.Spec.MinReplicas, va.Status.CurrentReplicas = nil, nil }},
 		"whole status cleared": {mutate: func(va *v1alpha1.VariantAutoscaling) { va.Status = v1alpha1.VariantAutoscalingStatus{} }},
 	}
 	for name, tc := range cases {

@@ -22,7 +22,7 @@ type VariantAutoscalingSpec struct {
 	// namespace of the VariantAutoscaling. The target must expose the /scale
 	// subresource (Deployments and StatefulSets do).
 	// +required
-	ScaleTargetRef ScaleTargetRef `json:"scaleTargetRef"`
+	ScaleTargetRef ScaleTargetRef `json:"scaleTargetRef,omitzero"`
 
 	// modelID is the model the target serves, as vLLM reports it in the
 	// model_name metric label (e.g. "ibm/granite-13b"). It selects the
@@ -32,21 +32,22 @@ type VariantAutoscalingSpec struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=256
-	ModelID string `json:"modelID"`
+	ModelID string `json:"modelID,omitempty"`
 
 	// variantCost is the relative cost of one replica of this variant, as a
 	// non-negative decimal string (e.g. "10" or "2.5"). When the model needs
 	// more capacity the cheapest variant is scaled up first; when it has
 	// capacity to spare the most expensive one is scaled down first.
 	// +optional
-	// +kubebuilder:default="10"
+	// +default="10"
 	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
 	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:MinLength=1
 	VariantCost string `json:"variantCost,omitempty"`
 
 	// minReplicas is the lower bound of the replicas the autoscaler sets.
 	// +optional
-	// +kubebuilder:default=1
+	// +default=1
 	// +kubebuilder:validation:Minimum=0
 	MinReplicas *int32 `json:"minReplicas,omitempty"`
 
@@ -63,40 +64,54 @@ type ScaleTargetRef struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	APIVersion string `json:"apiVersion"`
+	APIVersion string `json:"apiVersion,omitempty"`
 
 	// kind is the kind of the target, e.g. "Deployment".
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
-	Kind string `json:"kind"`
+	Kind string `json:"kind,omitempty"`
 
 	// name is the name of the target.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 }
 
 // VariantAutoscalingStatus is the observed state of a VariantAutoscaling. It
 // is the proof that configuration reached the variant: it records the
 // effective capacity thresholds, where they came from and the ConfigMap
 // resourceVersion they were read at.
+//
+// +kubebuilder:validation:MinProperties=1
 type VariantAutoscalingStatus struct {
-	// observedGeneration is the metadata.generation this status was computed for.
+	// conditions are TargetResolved, MetricsAvailable, ConfigResolved and Ready.
 	// +optional
-	// +kubebuilder:validation:Minimum=0
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=16
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation this status was computed
+	// for (generations start at 1).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// currentReplicas is the number of replicas the target had when last observed.
+	// currentReplicas is the number of replicas the target had when last
+	// observed; unset until the target was read. Zero (a target scaled to
+	// zero) is shown, not omitted.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
-	CurrentReplicas int32 `json:"currentReplicas,omitempty"`
+	CurrentReplicas *int32 `json:"currentReplicas,omitempty"`
 
-	// desiredReplicas is the number of replicas the autoscaler last decided on.
+	// desiredReplicas is the number of replicas the autoscaler last decided
+	// on; unset until it decided. Zero (minReplicas 0) is shown, not omitted.
 	// +optional
 	// +kubebuilder:validation:Minimum=0
-	DesiredReplicas int32 `json:"desiredReplicas,omitempty"`
+	DesiredReplicas *int32 `json:"desiredReplicas,omitempty"`
 
 	// lastScaleTime is when the autoscaler last changed the target's replicas.
 	// +optional
@@ -107,18 +122,11 @@ type VariantAutoscalingStatus struct {
 	// It is written from the controller's in-memory configuration as soon as
 	// the ConfigMap changes, without waiting for metrics.
 	// +optional
-	AppliedConfig *AppliedCapacityConfig `json:"appliedConfig,omitempty"`
+	AppliedConfig AppliedCapacityConfig `json:"appliedConfig,omitzero"`
 
 	// lastAnalysis is the result of the last capacity analysis of the model.
 	// +optional
-	LastAnalysis *CapacityAnalysis `json:"lastAnalysis,omitempty"`
-
-	// conditions are TargetResolved, MetricsAvailable, ConfigResolved and Ready.
-	// +optional
-	// +listType=map
-	// +listMapKey=type
-	// +kubebuilder:validation:MaxItems=16
-	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	LastAnalysis CapacityAnalysis `json:"lastAnalysis,omitzero"`
 }
 
 // AppliedCapacityConfig is the effective capacity-scaling configuration of a
@@ -130,7 +138,8 @@ type AppliedCapacityConfig struct {
 	// +required
 	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
 	// +kubebuilder:validation:MaxLength=32
-	KvCacheThreshold string `json:"kvCacheThreshold"`
+	// +kubebuilder:validation:MinLength=1
+	KvCacheThreshold string `json:"kvCacheThreshold,omitempty"`
 
 	// queueLengthThreshold is the queue length at or above which a replica
 	// counts as saturated.
@@ -143,7 +152,8 @@ type AppliedCapacityConfig struct {
 	// +required
 	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?$`
 	// +kubebuilder:validation:MaxLength=32
-	KvSpareTrigger string `json:"kvSpareTrigger"`
+	// +kubebuilder:validation:MinLength=1
+	KvSpareTrigger string `json:"kvSpareTrigger,omitempty"`
 
 	// queueSpareTrigger is the average spare queue capacity below which the
 	// model scales up.
@@ -159,13 +169,15 @@ type AppliedCapacityConfig struct {
 	// +required
 	// +kubebuilder:validation:Pattern=`^(builtin|default|override/[-._a-zA-Z0-9]+)(#[a-z0-9]([-a-z0-9]*[a-z0-9])?)?$`
 	// +kubebuilder:validation:MaxLength=326
-	Source string `json:"source"`
+	// +kubebuilder:validation:MinLength=1
+	Source string `json:"source,omitempty"`
 
 	// window is the name of the scheduled window whose thresholds apply (the
 	// part of source after "#"); empty outside every window.
 	// +optional
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:MinLength=1
 	Window string `json:"window,omitempty"`
 
 	// windowEnds is when the active window ends, at which the controller
@@ -181,6 +193,7 @@ type AppliedCapacityConfig struct {
 	// sets every threshold. `kubectl wva explain` prints the same per field.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1200
+	// +kubebuilder:validation:MinLength=1
 	Inherited string `json:"inherited,omitempty"`
 
 	// configMapResourceVersion is the resourceVersion of the ConfigMap the
@@ -188,6 +201,7 @@ type AppliedCapacityConfig struct {
 	// ConfigMap was found.
 	// +optional
 	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:MinLength=1
 	ConfigMapResourceVersion string `json:"configMapResourceVersion,omitempty"`
 }
 
@@ -210,6 +224,7 @@ type CapacityAnalysis struct {
 	// +optional
 	// +kubebuilder:validation:Pattern=`^-?[0-9]+(\.[0-9]+)?$`
 	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:MinLength=1
 	AvgSpareKvCapacity string `json:"avgSpareKvCapacity,omitempty"`
 
 	// avgSpareQueueCapacity is the average spare queue capacity of the
@@ -218,17 +233,19 @@ type CapacityAnalysis struct {
 	// +optional
 	// +kubebuilder:validation:Pattern=`^-?[0-9]+(\.[0-9]+)?$`
 	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:MinLength=1
 	AvgSpareQueueCapacity string `json:"avgSpareQueueCapacity,omitempty"`
 
 	// decision is what the analysis concluded for this variant.
 	// +required
 	// +kubebuilder:validation:Enum=ScaleUp;ScaleDown;NoChange
-	Decision string `json:"decision"`
+	Decision string `json:"decision,omitempty"`
 
 	// reason explains the decision in words.
 	// +required
 	// +kubebuilder:validation:MaxLength=1024
-	Reason string `json:"reason"`
+	// +kubebuilder:validation:MinLength=1
+	Reason string `json:"reason,omitempty"`
 
 	// time is when the analysis ran.
 	// +required
@@ -258,11 +275,11 @@ type VariantAutoscaling struct {
 
 	// spec is the desired state of the VariantAutoscaling.
 	// +required
-	Spec VariantAutoscalingSpec `json:"spec"`
+	Spec VariantAutoscalingSpec `json:"spec,omitzero"`
 
 	// status is the observed state of the VariantAutoscaling.
 	// +optional
-	Status VariantAutoscalingStatus `json:"status,omitempty"`
+	Status VariantAutoscalingStatus `json:"status,omitzero"`
 }
 
 // VariantAutoscalingList is a list of VariantAutoscaling.
@@ -276,4 +293,16 @@ type VariantAutoscalingList struct {
 
 	// items is the list of VariantAutoscalings.
 	Items []VariantAutoscaling `json:"items"`
+}
+
+// IsZero reports whether a records no analysis: status.lastAnalysis is
+// unset (omitted from the object) until the model was first analysed.
+func (a CapacityAnalysis) IsZero() bool {
+	return a == CapacityAnalysis{}
+}
+
+// IsZero reports whether c records no configuration: status.appliedConfig is
+// unset (omitted from the object) until the controller first resolved one.
+func (c AppliedCapacityConfig) IsZero() bool {
+	return c == AppliedCapacityConfig{}
 }

@@ -53,13 +53,14 @@ func TestPassWithoutScaling(t *testing.T) {
 		sourceErr      error
 		withMetrics    bool
 		wantConditions map[string]string
-		wantReplicas   [2]int32 // current, desired
+		wantReplicas   [2]int32 // current, desired; -1: unset
 		wantErr        bool
 	}{
 		"target missing": {
 			wantConditions: map[string]string{
 				"TargetResolved": "False/TargetNotFound", "MetricsAvailable": "False/TargetNotResolved", "Ready": "False/TargetNotFound",
 			},
+			wantReplicas: [2]int32{-1, -1}, // never observed nor decided: unset
 		},
 		"no metrics source configured": {
 			opts: harnessOpts{noSource: true}, deployment: true, withMetrics: true,
@@ -100,7 +101,7 @@ func TestPassWithoutScaling(t *testing.T) {
 			diff(t, "result", reconcile.Result{RequeueAfter: interval}, res)
 			va := h.get("granite-a")
 			diff(t, "conditions", tc.wantConditions, conditions(va))
-			diff(t, "replicas", tc.wantReplicas, [2]int32{va.Status.CurrentReplicas, va.Status.DesiredReplicas})
+			diff(t, "replicas", tc.wantReplicas, [2]int32{ptr.Deref(va.Status.CurrentReplicas, -1), ptr.Deref(va.Status.DesiredReplicas, -1)})
 			diff(t, "observedGeneration", int64(3), va.Status.ObservedGeneration)
 			diff(t, "scale updates", []string(nil), h.scales.Updates())
 			diff(t, "events", []string(nil), h.events())
@@ -120,7 +121,7 @@ func TestScaleUpThenCapacityInFlight(t *testing.T) {
 	h.pass(ctx)
 	diff(t, "scale updates", []string{"production/granite-a=2"}, h.scales.Updates())
 	va := h.get("granite-a")
-	diff(t, "replicas", [2]int32{1, 2}, [2]int32{va.Status.CurrentReplicas, va.Status.DesiredReplicas})
+	diff(t, "replicas", [2]int32{1, 2}, [2]int32{ptr.Deref(va.Status.CurrentReplicas, -1), ptr.Deref(va.Status.DesiredReplicas, -1)})
 	diff(t, "lastScaleTime", ptr.To(metav1.NewTime(start)), va.Status.LastScaleTime)
 	diff(t, "conditions", map[string]string{
 		"TargetResolved": "True/TargetFound", "MetricsAvailable": "True/MetricsFound", "Ready": "True/Reconciled",
@@ -362,9 +363,9 @@ func TestMetricsActuationHoldsTheLoweredCount(t *testing.T) {
 		h.clock.Step(interval)
 		h.pass(ctx)
 		va := h.get("granite-a")
-		if gauge() != 2 || va.Status.DesiredReplicas != 2 || va.Status.LastAnalysis.Decision != "ScaleDown" {
+		if gauge() != 2 || ptr.Deref(va.Status.DesiredReplicas, -1) != 2 || va.Status.LastAnalysis.Decision != "ScaleDown" {
 			t.Fatalf("%s after the step: gauge %v, status desired %d, decision %s, want 2, 2, ScaleDown (reason %q)",
-				elapsed+interval, gauge(), va.Status.DesiredReplicas, va.Status.LastAnalysis.Decision, va.Status.LastAnalysis.Reason)
+				elapsed+interval, gauge(), ptr.Deref(va.Status.DesiredReplicas, -1), va.Status.LastAnalysis.Decision, va.Status.LastAnalysis.Reason)
 		}
 	}
 	diff(t, "events while held", []string(nil), h.events())
@@ -398,18 +399,18 @@ func TestMetricsActuationHoldEndsWhenUnsafe(t *testing.T) {
 	h.pass(ctx)
 	h.clock.Step(window)
 	h.pass(ctx)
-	diff(t, "desired at the step", int32(1), h.get("granite-a").Status.DesiredReplicas)
+	diff(t, "desired at the step", int32(1), ptr.Deref(h.get("granite-a").Status.DesiredReplicas, -1))
 
 	h.metrics("granite-a-0", 0.6, 1) // with one replica fewer it would saturate
 	h.metrics("granite-a-1", 0.6, 1)
 	h.clock.Step(interval)
 	h.pass(ctx)
-	diff(t, "desired once unsafe", int32(2), h.get("granite-a").Status.DesiredReplicas)
+	diff(t, "desired once unsafe", int32(2), ptr.Deref(h.get("granite-a").Status.DesiredReplicas, -1))
 
 	idle()
 	h.clock.Step(interval)
 	h.pass(ctx)
-	diff(t, "desired when safe again", int32(2), h.get("granite-a").Status.DesiredReplicas)
+	diff(t, "desired when safe again", int32(2), ptr.Deref(h.get("granite-a").Status.DesiredReplicas, -1))
 	contains(t, "reason", h.get("granite-a").Status.LastAnalysis.Reason, "(5m0s remaining)")
 }
 

@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/capacity"
@@ -50,8 +51,8 @@ func (r *ModelReconciler) writeStatuses(ctx context.Context, st *modelState, obs
 			}
 			setCondition(va, condition(v1alpha1.ConditionTargetResolved, true, v1alpha1.ReasonTargetFound,
 				"%s %s has %d replicas", m.target.GVK.Kind, m.target.Name, m.observedReplicas()))
-			va.Status.CurrentReplicas = m.observedReplicas()
-			va.Status.DesiredReplicas = s.desired
+			va.Status.CurrentReplicas = ptr.To(m.observedReplicas())
+			va.Status.DesiredReplicas = ptr.To(s.desired)
 			if m.scaledFrom != nil {
 				va.Status.LastScaleTime = &stamp
 			}
@@ -109,9 +110,9 @@ func setTargetUnresolved(va *v1alpha1.VariantAutoscaling, err error) {
 // recordEvents records the Events of one member: a changed desired count in
 // metrics actuation, a held scale-up and replicas left out of the analysis.
 // The last two are recorded once per change of what they say, not per pass.
-func (r *ModelReconciler) recordEvents(st *modelState, m *member, p *passPlan, s step, previousDesired int32) {
+func (r *ModelReconciler) recordEvents(st *modelState, m *member, p *passPlan, s step, previousDesired *int32) {
 	current := m.observedReplicas()
-	if m.scaledFrom == nil && s.desired != current && s.desired != previousDesired {
+	if m.scaledFrom == nil && s.desired != current && (previousDesired == nil || s.desired != *previousDesired) {
 		r.recorder.Eventf(m.va, nil, corev1.EventTypeNormal, EventDesiredReplicasChanged, string(s.direction),
 			"Desired replicas of %s %s are %d (current %d): %s", m.target.GVK.Kind, m.target.Name, s.desired, current, truncate(s.reason, 800))
 	}

@@ -63,7 +63,7 @@ func TestConfigStatusFollowsTheClock(t *testing.T) {
 		h.clock.SetTime(tc.at)
 		h.reconcile(ctx, "granite-a")
 		va := h.get("granite-a")
-		diff(t, "appliedConfig at "+tc.at.Format(time.TimeOnly), tc.want, va.Status.AppliedConfig)
+		diff(t, "appliedConfig at "+tc.at.Format(time.TimeOnly), *tc.want, va.Status.AppliedConfig)
 		cond := conditionOf(va, v1alpha1.ConditionConfigResolved)
 		diff(t, "ConfigResolved at "+tc.at.Format(time.TimeOnly), "True/ConfigMapDefault/"+tc.wantMessage,
 			string(cond.Status)+"/"+cond.Reason+"/"+cond.Message)

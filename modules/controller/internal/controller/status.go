@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -101,24 +102,23 @@ func configCondition(r capacity.Resolution, version string) metav1.Condition {
 // analysisStatus records the model's analysis and this variant's decision.
 // The time only moves when the content changes, so that a steady state does
 // not rewrite status on every pass.
-func analysisStatus(prev *v1alpha1.CapacityAnalysis, a capacity.Analysis, decision capacity.Direction, reason string, now metav1.Time) *v1alpha1.CapacityAnalysis {
-	next := &v1alpha1.CapacityAnalysis{
+func analysisStatus(prev v1alpha1.CapacityAnalysis, a capacity.Analysis, decision capacity.Direction, reason string, now metav1.Time) v1alpha1.CapacityAnalysis {
+	next := v1alpha1.CapacityAnalysis{
 		Replicas:          int32(a.Replicas),
 		SaturatedReplicas: int32(a.Saturated),
 		Decision:          string(decision),
-		Reason:            truncate(reason, 1024),
-		Time:              now,
+		// The schema wants a reason; the capacity library always gives one.
+		Reason: cmp.Or(truncate(reason, 1024), string(decision)),
+		Time:   now,
 	}
 	if a.WithMetrics > 0 {
 		next.AvgSpareKvCapacity = decimal(a.AvgSpareKv)
 		next.AvgSpareQueueCapacity = decimal(a.AvgSpareQueue)
 	}
-	if prev != nil {
-		same := *prev
-		same.Time = now
-		if same == *next {
-			return prev.DeepCopy()
-		}
+	same := prev
+	same.Time = now
+	if same == next {
+		return prev
 	}
 	return next
 }

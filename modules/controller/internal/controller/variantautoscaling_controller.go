@@ -132,7 +132,7 @@ func (r *VariantAutoscalingReconciler) Reconcile(ctx context.Context, req ctrl.R
 	}
 	applied, cond := appliedConfig(res, snap.Version()), configCondition(res, snap.Version())
 	err := patchStatus(ctx, r.client, r.apiReader, va, func(va *v1alpha1.VariantAutoscaling) {
-		va.Status.AppliedConfig = applied.DeepCopy()
+		va.Status.AppliedConfig = *applied.DeepCopy()
 		setCondition(va, cond)
 	})
 	return ctrl.Result{}, err

@@ -38,7 +38,7 @@ func TestConfigStatusNeedsNoTargetNorMetrics(t *testing.T) {
 
 	diff(t, "result", ctrl.Result{}, res)
 	va := h.get("granite-a")
-	diff(t, "appliedConfig", defaultApplied, va.Status.AppliedConfig)
+	diff(t, "appliedConfig", *defaultApplied, va.Status.AppliedConfig)
 	diff(t, "conditions", map[string]string{"ConfigResolved": "True/ConfigMapDefault"}, conditions(va))
 	diff(t, "metrics source calls", 0, h.source.calls)
 	diff(t, "status patches", 1, h.patches)
@@ -64,7 +64,7 @@ func TestConfigStatusOverrideAndDebugLine(t *testing.T) {
 	h.reconcile(ctrl.LoggerInto(context.Background(), log), "granite-a")
 
 	va := h.get("granite-a")
-	diff(t, "appliedConfig", &v1alpha1.AppliedCapacityConfig{
+	diff(t, "appliedConfig", v1alpha1.AppliedCapacityConfig{
 		KvCacheThreshold: "0.90", QueueLengthThreshold: 5, KvSpareTrigger: "0.15", QueueSpareTrigger: 3,
 		Source: "override/granite-prod", ConfigMapResourceVersion: "12",
 		Inherited: "queueLengthThreshold=builtin,queueSpareTrigger=builtin",
@@ -107,7 +107,7 @@ func TestStatusWritersKeepEachOthersConditions(t *testing.T) {
 		"ConfigResolved": "True/ConfigMapDefault", "TargetResolved": "False/TargetNotFound",
 		"MetricsAvailable": "False/TargetNotResolved", "Ready": "False/TargetNotFound",
 	}, conditions(va))
-	diff(t, "appliedConfig", defaultApplied, va.Status.AppliedConfig)
+	diff(t, "appliedConfig", *defaultApplied, va.Status.AppliedConfig)
 	diff(t, "status patches (one conflict, one retry)", 3, h.patches)
 }
 

@@ -19,7 +19,7 @@ func TestVocabulary(t *testing.T) {
 		capacity.DirectionDown: v1alpha1.DecisionScaleDown,
 		capacity.DirectionNone: v1alpha1.DecisionNoChange,
 	} {
-		if got := analysisStatus(nil, capacity.Analysis{}, dir, "", metav1.Now()).Decision; got != want {
+		if got := analysisStatus(v1alpha1.CapacityAnalysis{}, capacity.Analysis{}, dir, "", metav1.Now()).Decision; got != want {
 			t.Errorf("decision of %q = %q, want the API's %q", dir, got, want)
 		}
 	}

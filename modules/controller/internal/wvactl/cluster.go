@@ -118,9 +118,9 @@ func explainVariant(env Env, f explainFlags, positional []string) error {
 // writeStatusComparison writes the VariantAutoscaling's applied
 // configuration and how it differs from what the live ConfigMap (at
 // resourceVersion version) gives now.
-func writeStatusComparison(w io.Writer, applied *v1alpha1.AppliedCapacityConfig, live capacity.Resolution, version string) {
+func writeStatusComparison(w io.Writer, applied v1alpha1.AppliedCapacityConfig, live capacity.Resolution, version string) {
 	_, _ = fmt.Fprintln(w)
-	if applied == nil {
+	if applied.IsZero() {
 		_, _ = fmt.Fprintln(w, "status.appliedConfig: none yet (the controller has not reconciled this VariantAutoscaling)")
 		return
 	}
@@ -166,14 +166,14 @@ func writeStatusComparison(w io.Writer, applied *v1alpha1.AppliedCapacityConfig,
 
 // statusWindow describes the window of an applied configuration, "" when
 // none applies.
-func statusWindow(a *v1alpha1.AppliedCapacityConfig) string {
+func statusWindow(a v1alpha1.AppliedCapacityConfig) string {
 	if a.Window == "" {
 		return ""
 	}
 	return fmt.Sprintf(", window %s until %s", a.Window, orNone(windowEnds(a)))
 }
 
-func windowEnds(a *v1alpha1.AppliedCapacityConfig) string {
+func windowEnds(a v1alpha1.AppliedCapacityConfig) string {
 	if a.WindowEnds == nil {
 		return ""
 	}

@@ -38,15 +38,18 @@ func liveConfigMap(namespace string) *corev1.ConfigMap {
 }
 
 func variant(name, namespace string, applied *v1alpha1.AppliedCapacityConfig) *v1alpha1.VariantAutoscaling {
-	return &v1alpha1.VariantAutoscaling{
+	va := &v1alpha1.VariantAutoscaling{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
 		Spec: v1alpha1.VariantAutoscalingSpec{
 			ScaleTargetRef: v1alpha1.ScaleTargetRef{APIVersion: "apps/v1", Kind: "Deployment", Name: name},
 			ModelID:        "ibm/granite-13b",
 			MinReplicas:    ptr.To[int32](1),
 		},
-		Status: v1alpha1.VariantAutoscalingStatus{AppliedConfig: applied},
 	}
+	if applied != nil {
+		va.Status.AppliedConfig = *applied
+	}
+	return va
 }
 
 // upToDate is the appliedConfig the controller writes for granite-l4 from

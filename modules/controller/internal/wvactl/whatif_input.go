@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/utils/ptr"
+
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/capacity"
 	"github.com/wva-project/wva/modules/controller/internal/metricsource"
@@ -97,7 +99,7 @@ func analyseModels(ctx context.Context, vas []v1alpha1.VariantAutoscaling, metri
 		withCand := analyse(candCfg, variants, missing)
 		changes := thresholdChanges(liveCfg, candCfg)
 		for _, va := range g.vas {
-			r := whatIfRow{va: va.Namespace + "/" + va.Name, current: va.Status.CurrentReplicas,
+			r := whatIfRow{va: va.Namespace + "/" + va.Name, current: ptr.Deref(va.Status.CurrentReplicas, 0),
 				now: now.outcomes[va.Name], candidate: withCand.outcomes[va.Name], thresholds: changes}
 			r.noteNow, r.noteWithIt = now.note, withCand.note
 			if r.noteNow != "" && r.noteWithIt != "" && r.noteNow != r.noteWithIt {
@@ -145,9 +147,9 @@ func analyse(cfg capacity.CapacityScalingConfig, variants []capacity.Variant, mi
 func buildVariants(g modelGroup, replicas []capacity.ReplicaMetrics) []capacity.Variant {
 	variants := make([]capacity.Variant, len(g.vas))
 	for i, va := range g.vas {
-		variants[i] = capacity.Variant{Name: va.Name, Cost: va.Spec.EffectiveCost(), CurrentReplicas: va.Status.CurrentReplicas,
+		variants[i] = capacity.Variant{Name: va.Name, Cost: va.Spec.EffectiveCost(), CurrentReplicas: ptr.Deref(va.Status.CurrentReplicas, 0),
 			MinReplicas: va.Spec.EffectiveMinReplicas(), MaxReplicas: va.Spec.EffectiveMaxReplicas()}
-		take := min(int(max(va.Status.CurrentReplicas, 0)), len(replicas))
+		take := min(int(max(ptr.Deref(va.Status.CurrentReplicas, 0), 0)), len(replicas))
 		if i == len(g.vas)-1 {
 			take = len(replicas)
 		}
@@ -169,7 +171,7 @@ func buildVariants(g modelGroup, replicas []capacity.ReplicaMetrics) []capacity.
 func fromStatus(g modelGroup, fallback capacity.CapacityScalingConfig) ([]capacity.ReplicaMetrics, string) {
 	var src *v1alpha1.VariantAutoscaling
 	for _, va := range g.vas {
-		if a := va.Status.LastAnalysis; a != nil && (src == nil || a.Time.After(src.Status.LastAnalysis.Time.Time)) {
+		if a := va.Status.LastAnalysis; !a.IsZero() && (src == nil || a.Time.After(src.Status.LastAnalysis.Time.Time)) {
 			src = va
 		}
 	}
@@ -208,8 +210,8 @@ func fromStatus(g modelGroup, fallback capacity.CapacityScalingConfig) ([]capaci
 }
 
 // appliedThresholds reads the thresholds of status.appliedConfig.
-func appliedThresholds(a *v1alpha1.AppliedCapacityConfig) (capacity.CapacityScalingConfig, bool) {
-	if a == nil {
+func appliedThresholds(a v1alpha1.AppliedCapacityConfig) (capacity.CapacityScalingConfig, bool) {
+	if a.IsZero() {
 		return capacity.CapacityScalingConfig{}, false
 	}
 	kv, err1 := strconv.ParseFloat(a.KvCacheThreshold, 64)

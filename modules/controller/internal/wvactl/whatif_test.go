@@ -14,6 +14,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
@@ -27,8 +28,10 @@ var analysedAt = metav1.NewTime(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
 func analysed(namespace, name, model, cost string, current int32, applied *v1alpha1.AppliedCapacityConfig, a *v1alpha1.CapacityAnalysis) *v1alpha1.VariantAutoscaling {
 	va := variant(name, namespace, applied)
 	va.Spec.ModelID, va.Spec.VariantCost = model, cost
-	va.Status.CurrentReplicas, va.Status.DesiredReplicas = current, current
-	va.Status.LastAnalysis = a
+	va.Status.CurrentReplicas, va.Status.DesiredReplicas = ptr.To(current), ptr.To(current)
+	if a != nil {
+		va.Status.LastAnalysis = *a
+	}
 	return va
 }
 

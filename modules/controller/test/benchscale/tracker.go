@@ -103,7 +103,7 @@ func (t *tracker) drain(ctx context.Context, w watch.Interface, rv string) strin
 
 func (t *tracker) saw(va *v1alpha1.VariantAutoscaling, at time.Time) {
 	a := va.Status.AppliedConfig
-	if a == nil || a.ConfigMapResourceVersion == "" {
+	if a.ConfigMapResourceVersion == "" {
 		return
 	}
 	t.mu.Lock()

@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
@@ -50,9 +51,9 @@ func TestScaleSubresourceActuation(t *testing.T) {
 		switch {
 		case ready == nil || ready.Status != "True":
 			return fmt.Sprintf("Ready = %+v", ready)
-		case st.CurrentReplicas != 1 || st.DesiredReplicas != 2 || st.LastScaleTime == nil:
-			return fmt.Sprintf("current=%d desired=%d lastScaleTime=%v", st.CurrentReplicas, st.DesiredReplicas, st.LastScaleTime)
-		case st.LastAnalysis == nil || st.LastAnalysis.Decision != v1alpha1.DecisionScaleUp:
+		case ptr.Deref(st.CurrentReplicas, -1) != 1 || ptr.Deref(st.DesiredReplicas, -1) != 2 || st.LastScaleTime == nil:
+			return fmt.Sprintf("current=%d desired=%d lastScaleTime=%v", ptr.Deref(st.CurrentReplicas, -1), ptr.Deref(st.DesiredReplicas, -1), st.LastScaleTime)
+		case st.LastAnalysis.IsZero() || st.LastAnalysis.Decision != v1alpha1.DecisionScaleUp:
 			return fmt.Sprintf("lastAnalysis = %+v", st.LastAnalysis)
 		}
 		return ""
@@ -76,8 +77,8 @@ func TestMetricsActuationLeavesTheTarget(t *testing.T) {
 
 	eventually(t, 20*time.Second, "desired replicas recorded", func() string {
 		st := getVA(t, ns, "granite").Status
-		if st.DesiredReplicas != 2 {
-			return fmt.Sprintf("desired=%d conditions=%+v analysis=%+v", st.DesiredReplicas, st.Conditions, st.LastAnalysis)
+		if ptr.Deref(st.DesiredReplicas, -1) != 2 {
+			return fmt.Sprintf("desired=%d conditions=%+v analysis=%+v", ptr.Deref(st.DesiredReplicas, -1), st.Conditions, st.LastAnalysis)
 		}
 		return ""
 	})

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
@@ -19,9 +20,11 @@ func TestCRDValidation(t *testing.T) {
 		mutate  func(va *v1alpha1.VariantAutoscaling)
 		wantErr string
 	}{
-		"empty modelID": {
+		// A Go client omits the empty string (omitempty); kubectl sends it,
+		// which the "sent as JSON" test below covers.
+		"empty modelID from a Go client": {
 			mutate:  func(va *v1alpha1.VariantAutoscaling) { va.Spec.ModelID = "" },
-			wantErr: "spec.modelID in body should be at least 1 chars long",
+			wantErr: "spec.modelID: Required value",
 		},
 		"maxReplicas below minReplicas": {
 			mutate: func(va *v1alpha1.VariantAutoscaling) {
@@ -59,6 +62,29 @@ func TestCRDValidation(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("empty strings sent as JSON", func(t *testing.T) {
+		for field, wantErr := range map[string]string{
+			"modelID":     "spec.modelID in body should be at least 1 chars long",
+			"variantCost": "spec.variantCost in body should be at least 1 chars long",
+		} {
+			u := &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": v1alpha1.GroupVersion.String(), "kind": "VariantAutoscaling",
+				"metadata": map[string]any{"namespace": ns, "name": "bad-json"},
+				"spec": map[string]any{
+					"scaleTargetRef": map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "name": "t"},
+					"modelID":        "ibm/granite-13b",
+				},
+			}}
+			if err := unstructured.SetNestedField(u.Object, "", "spec", field); err != nil {
+				t.Fatal(err)
+			}
+			err := k8s.Create(context.Background(), u)
+			if err == nil || !strings.Contains(err.Error(), wantErr) {
+				t.Errorf("spec.%s \"\": error %v, want one containing %q", field, err, wantErr)
+			}
+		}
+	})
 
 	t.Run("valid object gets the defaults", func(t *testing.T) {
 		va := variantAutoscaling(ns, "good", "ibm/granite-13b")

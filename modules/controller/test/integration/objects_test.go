@@ -93,7 +93,7 @@ func appliedIs(t *testing.T, namespace, name, source, version string) func() str
 	return func() string {
 		va := getVA(t, namespace, name)
 		a := va.Status.AppliedConfig
-		if a == nil {
+		if a.IsZero() {
 			return fmt.Sprintf("%s/%s has no appliedConfig", namespace, name)
 		}
 		if a.Source != source || a.ConfigMapResourceVersion != version {

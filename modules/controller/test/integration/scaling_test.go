@@ -195,10 +195,10 @@ func replicasAre(t *testing.T, namespace, name string, want int32) func() string
 		if got := replicasOf(t, namespace, name); got != want {
 			st := getVA(t, namespace, name).Status
 			reason := ""
-			if st.LastAnalysis != nil {
+			if !st.LastAnalysis.IsZero() {
 				reason = st.LastAnalysis.Reason
 			}
-			return fmt.Sprintf("%s has %d replicas, want %d (VA desired %d: %s)", name, got, want, st.DesiredReplicas, reason)
+			return fmt.Sprintf("%s has %d replicas, want %d (VA desired %d: %s)", name, got, want, ptr.Deref(st.DesiredReplicas, -1), reason)
 		}
 		return ""
 	}
@@ -331,7 +331,7 @@ func TestMetricsActuationScaleDownPersists(t *testing.T) {
 	startManager(t, o, source)
 	create(t, scalableVA(ns, "granite", "ibm/granite-13b", "10", 1, 4))
 
-	desired := func() int32 { return getVA(t, ns, "granite").Status.DesiredReplicas }
+	desired := func() int32 { return ptr.Deref(getVA(t, ns, "granite").Status.DesiredReplicas, -1) }
 	eventually(t, scalingWindow+5*time.Second, "desired 2", func() string {
 		if d := desired(); d != 2 {
 			return fmt.Sprintf("desired %d", d)
@@ -387,7 +387,7 @@ func TestPendingForeverPodDoesNotFreezeScaleUp(t *testing.T) {
 	eventually(t, 15*time.Second, "scaled up past the Pending pod", replicasAre(t, ns, "granite", 3))
 	eventually(t, 5*time.Second, "the status names the pod", func() string {
 		a := getVA(t, ns, "granite").Status.LastAnalysis
-		if a == nil || !strings.Contains(a.Reason, "granite-1 (not Ready after the 2s startup grace period)") {
+		if a.IsZero() || !strings.Contains(a.Reason, "granite-1 (not Ready after the 2s startup grace period)") {
 			return fmt.Sprintf("lastAnalysis %+v", a)
 		}
 		return ""

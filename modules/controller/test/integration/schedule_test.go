@@ -110,7 +110,7 @@ func waitAll(t *testing.T, namespace string, count int, want appliedWant, what s
 		name := fmt.Sprintf("variant-%d", i)
 		eventually(t, scheduleDeadline-time.Since(start), what+": "+name, func() string {
 			a := getVA(t, namespace, name).Status.AppliedConfig
-			if a == nil {
+			if a.IsZero() {
 				return "no appliedConfig"
 			}
 			got := appliedWant{source: a.Source, window: a.Window, kv: a.KvCacheThreshold, queue: a.QueueLengthThreshold}

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/ptr"
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 	"github.com/wva-project/wva/modules/controller/internal/wvactl"
@@ -73,10 +74,10 @@ func TestPluginExplainAndWhatIf(t *testing.T) {
 	va := variantAutoscaling(vaNS, "granite-l4", "ibm/granite-13b")
 	create(t, va)
 	va.Status = v1alpha1.VariantAutoscalingStatus{
-		CurrentReplicas: 2, DesiredReplicas: 2,
-		AppliedConfig: &v1alpha1.AppliedCapacityConfig{KvCacheThreshold: "0.70", QueueLengthThreshold: 5, KvSpareTrigger: "0.10",
+		CurrentReplicas: ptr.To[int32](2), DesiredReplicas: ptr.To[int32](2),
+		AppliedConfig: v1alpha1.AppliedCapacityConfig{KvCacheThreshold: "0.70", QueueLengthThreshold: 5, KvSpareTrigger: "0.10",
 			QueueSpareTrigger: 3, Source: "override/granite", ConfigMapResourceVersion: cm.ResourceVersion},
-		LastAnalysis: &v1alpha1.CapacityAnalysis{Replicas: 2, AvgSpareKvCapacity: "0.15", AvgSpareQueueCapacity: "4.00",
+		LastAnalysis: v1alpha1.CapacityAnalysis{Replicas: 2, AvgSpareKvCapacity: "0.15", AvgSpareQueueCapacity: "4.00",
 			Decision: "NoChange", Reason: "enough spare capacity", Time: metav1.Now()},
 	}
 	if err := k8s.Status().Update(ctx, va); err != nil {
