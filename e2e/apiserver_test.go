@@ -17,9 +17,9 @@ import (
 
 	"github.com/wva-project/wva/e2e/internal/cluster"
 	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/poll"
 	"github.com/wva-project/wva/e2e/internal/spec"
 	"github.com/wva-project/wva/e2e/internal/waits"
-	"github.com/wva-project/wva/e2e/poll"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 

@@ -12,10 +12,10 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/manifests"
 	"github.com/wva-project/wva/e2e/internal/spec"
 	"github.com/wva-project/wva/e2e/internal/waits"
-	"github.com/wva-project/wva/e2e/manifests"
-	"github.com/wva-project/wva/e2e/zaplog"
+	"github.com/wva-project/wva/e2e/internal/zaplog"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 

@@ -13,14 +13,14 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	"github.com/wva-project/wva/e2e/apply"
-	"github.com/wva-project/wva/e2e/install"
+	"github.com/wva-project/wva/e2e/internal/apply"
 	"github.com/wva-project/wva/e2e/internal/cluster"
 	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/install"
+	"github.com/wva-project/wva/e2e/internal/manifests"
 	"github.com/wva-project/wva/e2e/internal/spec"
 	"github.com/wva-project/wva/e2e/internal/waits"
-	"github.com/wva-project/wva/e2e/manifests"
-	"github.com/wva-project/wva/e2e/zaplog"
+	"github.com/wva-project/wva/e2e/internal/zaplog"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/wva-project/wva/e2e/internal/fixture"
 	"github.com/wva-project/wva/e2e/internal/load"
-	"github.com/wva-project/wva/e2e/workload"
+	"github.com/wva-project/wva/e2e/internal/workload"
 )
 
 // Feature 11 settings: a ramp to 16 req/s (5 replicas' worth) in 40 s, held

@@ -13,7 +13,7 @@ import (
 	"github.com/wva-project/wva/e2e/internal/fixture"
 	"github.com/wva-project/wva/e2e/internal/load"
 	"github.com/wva-project/wva/e2e/internal/timeline"
-	"github.com/wva-project/wva/e2e/workload"
+	"github.com/wva-project/wva/e2e/internal/workload"
 )
 
 // Feature 12 settings: a ramp to 10 req/s (3 replicas' worth) in 30 s, held

@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/wva-project/wva/e2e/internal/cluster"
-	"github.com/wva-project/wva/e2e/manifests"
+	"github.com/wva-project/wva/e2e/internal/manifests"
 )
 
 // suite is the one value TestMain shares with the Test functions: Go's

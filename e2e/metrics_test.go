@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	"github.com/wva-project/wva/e2e/apply"
+	"github.com/wva-project/wva/e2e/internal/apply"
 	"github.com/wva-project/wva/e2e/internal/cluster"
 	"github.com/wva-project/wva/e2e/internal/fixture"
 	"github.com/wva-project/wva/e2e/internal/spec"

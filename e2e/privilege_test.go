@@ -14,8 +14,8 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/manifests"
 	"github.com/wva-project/wva/e2e/internal/spec"
-	"github.com/wva-project/wva/e2e/manifests"
 )
 
 // The admission webhook's Secret and ValidatingWebhookConfiguration

@@ -15,7 +15,7 @@ import (
 	"github.com/wva-project/wva/e2e/internal/fixture"
 	"github.com/wva-project/wva/e2e/internal/spec"
 	"github.com/wva-project/wva/e2e/internal/waits"
-	"github.com/wva-project/wva/e2e/zaplog"
+	"github.com/wva-project/wva/e2e/internal/zaplog"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 

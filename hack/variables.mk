@@ -201,7 +201,7 @@ KEDA_ADAPTER_IMAGE_TAR  ?= $(BIN)/images/wva-e2e-keda-metrics-apiserver-$(KEDA_I
 # requires, i.e. of the binaries; evaluated only by the recipes that use it.
 KEDA_CONFIG_DIR = $(shell cd $(KEDA_DIR) && GOWORK=off $(GO) mod download github.com/kedacore/keda/v2 && \
 	GOWORK=off $(GO) list -m -f '{{.Dir}}' github.com/kedacore/keda/v2)/config
-KEDA_DEPLOY = cd $(E2E_DIR) && $(GO) run ./keda/cmd/deploy -kubeconfig $(KIND_KUBECONFIG) -version $(KEDA_VERSION) \
+KEDA_DEPLOY = cd $(E2E_DIR) && $(GO) run ./cmd/keda-deploy -kubeconfig $(KIND_KUBECONFIG) -version $(KEDA_VERSION) \
 	-config-dir $(KEDA_CONFIG_DIR) -operator-image $(KEDA_OPERATOR_IMAGE) -metrics-server-image $(KEDA_ADAPTER_IMAGE)
 # The settings of the KEDA e2e features (e2e/keda_test.go, e2e/loadkeda_test.go),
 # added to the suite's environment by the e2e targets that run them.

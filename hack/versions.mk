@@ -25,5 +25,5 @@ CRI_TOOLS_VERSION ?= v1.37.0
 PROMETHEUS_VERSION ?= v0.316.0
 # KEDA (github.com/kedacore/keda/v2): the operator and the metrics API server
 # (hack/keda) that scale on wva_desired_replicas in metrics actuation mode; its
-# CRDs and manifests come from the same module (e2e/keda).
+# CRDs and manifests come from the same module (e2e/internal/keda).
 KEDA_VERSION ?= v2.21.0

@@ -1,7 +1,7 @@
 # KEDA for metrics actuation: the operator and the metrics API server built
 # from Go modules (hack/keda, a wrapper module outside go.work), their images
 # written without Docker, and the module's own manifests (rendered and
-# installed by the e2e/keda package).
+# installed by the e2e/internal/keda package).
 #
 # The variables (KEDA_OPERATOR, KEDA_*_IMAGE[_TAR], KEDA_DEPLOY, KEDA_E2E_ENV,
 # KEDA_IMAGE_FLAGS, ...) are in hack/variables.mk. The binaries live under

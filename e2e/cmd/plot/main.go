@@ -30,9 +30,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/wva-project/wva/e2e/internal/manifests"
 	"github.com/wva-project/wva/e2e/internal/promrange"
 	"github.com/wva-project/wva/e2e/internal/timeline"
-	"github.com/wva-project/wva/e2e/manifests"
 )
 
 type options struct {

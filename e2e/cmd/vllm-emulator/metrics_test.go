@@ -18,7 +18,7 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/wva-project/wva/e2e/internal/emulator"
-	"github.com/wva-project/wva/e2e/poll"
+	"github.com/wva-project/wva/e2e/internal/poll"
 )
 
 // scraped is one scrape of /metrics, parsed by Prometheus's own text parser.

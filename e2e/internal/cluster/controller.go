@@ -11,10 +11,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/wva-project/wva/e2e/apply"
-	"github.com/wva-project/wva/e2e/install"
-	"github.com/wva-project/wva/e2e/manifests"
-	"github.com/wva-project/wva/e2e/zaplog"
+	"github.com/wva-project/wva/e2e/internal/apply"
+	"github.com/wva-project/wva/e2e/internal/install"
+	"github.com/wva-project/wva/e2e/internal/manifests"
+	"github.com/wva-project/wva/e2e/internal/zaplog"
 )
 
 // The controller runs in the cluster from its image; these helpers look at

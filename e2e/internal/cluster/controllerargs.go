@@ -11,8 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 
-	"github.com/wva-project/wva/e2e/apply"
-	"github.com/wva-project/wva/e2e/manifests"
+	"github.com/wva-project/wva/e2e/internal/apply"
+	"github.com/wva-project/wva/e2e/internal/manifests"
 )
 
 // ControllerArgs returns the args of the controller's manager container.

@@ -13,8 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/wva-project/wva/e2e/manifests"
-	"github.com/wva-project/wva/e2e/zaplog"
+	"github.com/wva-project/wva/e2e/internal/manifests"
+	"github.com/wva-project/wva/e2e/internal/zaplog"
 )
 
 // ControllerIdentity identifies a controller process: its pod and the

@@ -13,7 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/wva-project/wva/e2e/keda"
+	"github.com/wva-project/wva/e2e/internal/keda"
 )
 
 // KedaSettings configure the feature. They come from the environment only

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/wva-project/wva/e2e/internal/waits"
-	"github.com/wva-project/wva/e2e/zaplog"
+	"github.com/wva-project/wva/e2e/internal/zaplog"
 )
 
 // WaitLogs polls the log of the current controller pod (the entries written

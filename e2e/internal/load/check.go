@@ -8,7 +8,7 @@ import (
 
 	"github.com/wva-project/wva/e2e/internal/fixture"
 	"github.com/wva-project/wva/e2e/internal/timeline"
-	"github.com/wva-project/wva/e2e/workload"
+	"github.com/wva-project/wva/e2e/internal/workload"
 )
 
 // What the load features predict and measure: when a replica signals

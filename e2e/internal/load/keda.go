@@ -13,9 +13,9 @@ import (
 
 	"github.com/wva-project/wva/e2e/internal/cluster"
 	"github.com/wva-project/wva/e2e/internal/fixture"
+	"github.com/wva-project/wva/e2e/internal/keda"
 	"github.com/wva-project/wva/e2e/internal/spec"
 	"github.com/wva-project/wva/e2e/internal/waits"
-	"github.com/wva-project/wva/e2e/keda"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 

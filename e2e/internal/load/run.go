@@ -12,7 +12,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/wva-project/wva/e2e/apply"
+	"github.com/wva-project/wva/e2e/internal/apply"
 	"github.com/wva-project/wva/e2e/internal/cluster"
 	"github.com/wva-project/wva/e2e/internal/emulator"
 	"github.com/wva-project/wva/e2e/internal/fixture"
@@ -21,7 +21,7 @@ import (
 	"github.com/wva-project/wva/e2e/internal/spec"
 	"github.com/wva-project/wva/e2e/internal/timeline"
 	"github.com/wva-project/wva/e2e/internal/waits"
-	"github.com/wva-project/wva/e2e/workload"
+	"github.com/wva-project/wva/e2e/internal/workload"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 

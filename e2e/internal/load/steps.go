@@ -13,7 +13,7 @@ import (
 	"github.com/wva-project/wva/e2e/internal/fixture"
 	"github.com/wva-project/wva/e2e/internal/timeline"
 	"github.com/wva-project/wva/e2e/internal/waits"
-	"github.com/wva-project/wva/e2e/workload"
+	"github.com/wva-project/wva/e2e/internal/workload"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 

@@ -17,7 +17,7 @@ import (
 	"k8s.io/utils/clock"
 	clocktesting "k8s.io/utils/clock/testing"
 
-	"github.com/wva-project/wva/e2e/poll"
+	"github.com/wva-project/wva/e2e/internal/poll"
 )
 
 var t0 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -22,8 +22,8 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 
+	"github.com/wva-project/wva/e2e/internal/poll"
 	"github.com/wva-project/wva/e2e/internal/promquery"
-	"github.com/wva-project/wva/e2e/poll"
 )
 
 // TestRecorder records a fake cluster: a Deployment that is scaled once, a

@@ -4,6 +4,6 @@
 // poll.Condition with an explicit deadline and fail the test with what it
 // last saw; on success they log the time taken and the checks made.
 //
-// They wrap e2e/poll rather than e2e-framework's klient/wait: see the
+// They wrap e2e/internal/poll rather than e2e-framework's klient/wait: see the
 // "Layout" section of e2e/README.md for why.
 package waits

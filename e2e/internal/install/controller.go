@@ -13,9 +13,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/clock"
 
-	"github.com/wva-project/wva/e2e/apply"
-	"github.com/wva-project/wva/e2e/manifests"
-	"github.com/wva-project/wva/e2e/poll"
+	"github.com/wva-project/wva/e2e/internal/apply"
+	"github.com/wva-project/wva/e2e/internal/manifests"
+	"github.com/wva-project/wva/e2e/internal/poll"
 )
 
 // ControllerPods lists the pods of the controller Deployment (found by its

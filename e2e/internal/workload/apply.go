@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/wva-project/wva/e2e/apply"
+	"github.com/wva-project/wva/e2e/internal/apply"
 )
 
 // Objects are the model's Deployments (in the order of Variants) and its

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wva-project/wva/e2e/manifests"
+	"github.com/wva-project/wva/e2e/internal/manifests"
 )
 
 // The happy path needs a cluster (the e2e suite runs it); these are the

@@ -14,7 +14,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/wva-project/wva/e2e/manifests"
+	"github.com/wva-project/wva/e2e/internal/manifests"
 )
 
 const (

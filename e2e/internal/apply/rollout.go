@@ -11,7 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/clock"
 
-	"github.com/wva-project/wva/e2e/poll"
+	"github.com/wva-project/wva/e2e/internal/poll"
 )
 
 // WaitDeploymentAvailable waits until the Deployment namespace/name has

@@ -9,8 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/wva-project/wva/e2e/apply"
-	"github.com/wva-project/wva/e2e/manifests"
+	"github.com/wva-project/wva/e2e/internal/apply"
+	"github.com/wva-project/wva/e2e/internal/manifests"
 )
 
 // Options says what to deploy.

@@ -4,9 +4,9 @@
 // keda-deploy`. The images must be on the nodes already (`make keda-deploy`
 // loads them into the kind cluster first).
 //
-//	go run ./keda/cmd/deploy -kubeconfig bin/kubeconfig-wva -version v2.21.0
-//	go run ./keda/cmd/deploy -version v2.21.0 -print | kubectl apply --server-side -f -
-//	go run ./keda/cmd/deploy -kubeconfig bin/kubeconfig-wva -version v2.21.0 -uninstall
+//	go run ./cmd/keda-deploy -kubeconfig bin/kubeconfig-wva -version v2.21.0
+//	go run ./cmd/keda-deploy -version v2.21.0 -print | kubectl apply --server-side -f -
+//	go run ./cmd/keda-deploy -kubeconfig bin/kubeconfig-wva -version v2.21.0 -uninstall
 package main
 
 import (
@@ -22,7 +22,7 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/wva-project/wva/e2e/keda"
+	"github.com/wva-project/wva/e2e/internal/keda"
 )
 
 // fieldManager owns what this command applies.

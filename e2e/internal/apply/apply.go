@@ -16,7 +16,7 @@ import (
 	"k8s.io/client-go/restmapper"
 	"k8s.io/utils/clock"
 
-	"github.com/wva-project/wva/e2e/poll"
+	"github.com/wva-project/wva/e2e/internal/poll"
 )
 
 // crdGroupKind is the GroupKind of CustomResourceDefinitions.

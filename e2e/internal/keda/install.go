@@ -19,8 +19,8 @@ import (
 	"k8s.io/client-go/restmapper"
 	"k8s.io/utils/clock"
 
-	"github.com/wva-project/wva/e2e/apply"
-	"github.com/wva-project/wva/e2e/poll"
+	"github.com/wva-project/wva/e2e/internal/apply"
+	"github.com/wva-project/wva/e2e/internal/poll"
 )
 
 // apiServiceResource is the resource of APIServices.
