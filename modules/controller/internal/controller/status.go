@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/wva-project/wva/modules/api/v1alpha1"
@@ -24,16 +25,26 @@ import (
 // resourceVersion it was computed from: a patch based on a stale copy fails
 // with a conflict instead of reverting the other controller's conditions.
 // On a conflict the object is read afresh and mutate applied to it once
-// more; a second conflict is returned, for a rate-limited retry. A
-// VariantAutoscaling deleted meanwhile is not an error.
+// more, up to statusRetry's steps (client-go's retry.DefaultRetry: five
+// tries, 10 ms apart): after an API outage both controllers write every
+// variant at once from caches whose watches have not resumed, and a
+// rate-limited requeue would wait out the backoff the outage's failed
+// passes built up. A conflict left after the last try is returned, for
+// the rate-limited retry. A VariantAutoscaling deleted meanwhile is not an
+// error.
 func patchStatus(ctx context.Context, c client.Client, reader client.Reader, va *v1alpha1.VariantAutoscaling, mutate func(*v1alpha1.VariantAutoscaling)) error {
-	err := patchOnce(ctx, c, va, mutate)
-	if apierrors.IsConflict(err) {
-		fresh := &v1alpha1.VariantAutoscaling{}
-		if err = reader.Get(ctx, client.ObjectKeyFromObject(va), fresh); err == nil {
-			err = patchOnce(ctx, c, fresh, mutate)
+	first := true
+	err := retry.RetryOnConflict(statusRetry, func() error {
+		if first {
+			first = false
+			return patchOnce(ctx, c, va, mutate)
 		}
-	}
+		fresh := &v1alpha1.VariantAutoscaling{}
+		if err := reader.Get(ctx, client.ObjectKeyFromObject(va), fresh); err != nil {
+			return err
+		}
+		return patchOnce(ctx, c, fresh, mutate)
+	})
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
@@ -42,6 +53,9 @@ func patchStatus(ctx context.Context, c client.Client, reader client.Reader, va 
 	}
 	return nil
 }
+
+// statusRetry bounds patchStatus's conflict retries.
+var statusRetry = retry.DefaultRetry
 
 func patchOnce(ctx context.Context, c client.Client, va *v1alpha1.VariantAutoscaling, mutate func(*v1alpha1.VariantAutoscaling)) error {
 	original := va.DeepCopy()

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -109,6 +111,36 @@ func TestStatusWritersKeepEachOthersConditions(t *testing.T) {
 	}, conditions(va))
 	diff(t, "appliedConfig", *defaultApplied, va.Status.AppliedConfig)
 	diff(t, "status patches (one conflict, one retry)", 3, h.patches)
+}
+
+// TestStatusConflictsRetriedInPlace: conflicts are retried on fresh reads
+// up to statusRetry's steps, so that a burst of them (both controllers
+// writing every variant from stale caches after an API outage) does not
+// wait for a rate-limited requeue; one more conflict is returned.
+func TestStatusConflictsRetriedInPlace(t *testing.T) {
+	steps := statusRetry.Steps
+	for _, tt := range []struct {
+		name      string
+		conflicts int
+		wantErr   bool
+	}{
+		{name: "every try but the last conflicts", conflicts: steps - 1},
+		{name: "every try conflicts", conflicts: steps, wantErr: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{objects: []client.Object{variant("granite-a", "10", 1, nil)}})
+			ctx := context.Background()
+			h.conflicts = tt.conflicts
+			_, err := h.va.Reconcile(ctx, ctrl.Request{NamespacedName: types.NamespacedName{Namespace: ns, Name: "granite-a"}})
+			if gotErr := err != nil; gotErr != tt.wantErr || (err != nil && !apierrors.IsConflict(err)) {
+				t.Fatalf("Reconcile: error %v, want a conflict: %t", err, tt.wantErr)
+			}
+			diff(t, "status patches", min(tt.conflicts+1, steps), h.patches)
+			if !tt.wantErr {
+				diff(t, "appliedConfig", *defaultApplied, h.get("granite-a").Status.AppliedConfig)
+			}
+		})
+	}
 }
 
 func TestConfigStatusOfAGoneVariant(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/wva-project/wva/modules/controller/internal/configwatch"
+	"github.com/wva-project/wva/modules/controller/internal/logging/logtest"
 )
 
 // apiProxy forwards TCP connections on a loopback address to the suite's
@@ -174,6 +175,11 @@ func TestConfigChangeRightAfterAnAPIOutage(t *testing.T) {
 	}
 	proxy := newAPIProxy(t)
 	m := startManagerOn(t, proxy.config(), managerOptions(cfgNS), nil, nil)
+	t.Cleanup(func() {
+		if t.Failed() {
+			logTail(t, m.logs.Lines(), 300)
+		}
+	})
 	for i := range count {
 		eventually(t, 30*time.Second, "startup config in status",
 			appliedIs(t, ns, fmt.Sprintf("variant-%03d", i), "default", cm.ResourceVersion))
@@ -197,4 +203,14 @@ func TestConfigChangeRightAfterAnAPIOutage(t *testing.T) {
 	}
 	t.Logf("after a %s outage, a ConfigMap change reached %d VariantAutoscalings in %s, delivered by %s",
 		outage, count, took.Round(time.Millisecond), delivered)
+}
+
+// logTail logs the manager's last n lines, for a failure to be read from
+// CI's output: what each reconcile and the resync did after the outage.
+func logTail(t *testing.T, lines []logtest.Line, n int) {
+	t.Helper()
+	t.Logf("the manager's last %d of %d log lines:", min(n, len(lines)), len(lines))
+	for _, l := range lines[max(0, len(lines)-n):] {
+		t.Logf("  %s %s %v", l.Level, l.Message, l.Fields)
+	}
 }
