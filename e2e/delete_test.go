@@ -27,7 +27,7 @@ func TestConfigMapDeleteRestoresBuiltinDefaults(t *testing.T) {
 		WithLabel("area", "reload").WithLabel("size", "small").
 		WithSetup("register cleanup", f.Setup).
 		WithSetup("no ConfigMap", f.NoConfigMap).
-		WithSetup("VariantAutoscalings on a ConfigMap", f.VAsOnDefaultConfigMap(&vas, func(ns string) []fixture.VA {
+		WithSetup("VariantAutoscalings on a ConfigMap", f.VAsOnDefaultConfigMap(&vas, nil, func(ns string) []fixture.VA {
 			return []fixture.VA{
 				{Namespace: ns, Name: "granite", Model: "ibm/granite-13b"},
 				{Namespace: ns, Name: "llama", Model: "meta/llama-70b"},
