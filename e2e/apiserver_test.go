@@ -85,29 +85,27 @@ func TestAPIServerRestart(t *testing.T) {
 			mirror = "kube-apiserver-" + node
 			return ctx
 		}).
-		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.WithoutConfigMap(ctx, t)
-			// Runs first at teardown, whatever happened: the rest of it and
-			// the next feature need the whole control plane back.
+		WithSetup("no ConfigMap", f.NoConfigMap).
+		// Runs before the ConfigMap's delete at teardown, whatever
+		// happened: the rest of it and the next feature need the whole
+		// control plane back.
+		WithSetup("the control plane Ready at teardown", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			f.OnTeardown("waiting for the control plane", func(ctx context.Context) error {
 				if stopped.IsZero() {
 					return nil // the API server was not stopped
 				}
 				return waitControlPlaneReady(ctx, t, stopped, spec.RolloutDeadline)
 			})
-			ns = f.Namespace(ctx, t)
-			vas = []fixture.VA{
+			return ctx
+		}).
+		WithSetup("VariantAutoscalings on a ConfigMap", f.VAsOnDefaultConfigMap(&vas, nil, func(namespace string) []fixture.VA {
+			ns = namespace
+			return []fixture.VA{
 				{Namespace: ns, Name: "granite", Model: "ibm/granite-13b"},
 				{Namespace: ns, Name: "llama", Model: "meta/llama-70b"},
 			}
-			f.OnDefaultConfigMap(ctx, t, vas)
-			var err error
-			if before, err = suite.ControllerIdentity(ctx); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("controller before the restart: %s", before)
-			return ctx
-		}).
+		})).
+		WithSetup("the controller before the restart", f.ControllerIdentified(&before)).
 		Assess("kill the kube-apiserver container: the kubelet starts a new one that answers", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			old, err := cluster.RunningContainer(ctx, node, "kube-apiserver")
 			if err != nil {

@@ -51,22 +51,17 @@ func TestConfigMapChurn(t *testing.T) {
 	feature := features.New("ConfigMap churn: delete + re-create, 50 updates in 5s").
 		WithLabel("area", "faults").WithLabel("size", "small").
 		WithSetup("register cleanup", f.Setup).
-		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.WithoutConfigMap(ctx, t)
-			ns = f.Namespace(ctx, t)
-			vas = []fixture.VA{
+		WithSetup("no ConfigMap", f.NoConfigMap).
+		WithSetup("VariantAutoscalings on a ConfigMap", f.VAsOnDefaultConfigMap(&vas, nil, func(namespace string) []fixture.VA {
+			ns = namespace
+			return []fixture.VA{
 				{Namespace: ns, Name: "granite-l4", Model: "ibm/granite-13b"},
 				{Namespace: ns, Name: "granite-a100", Model: "ibm/granite-13b"},
 				{Namespace: ns, Name: "llama", Model: "meta/llama-70b"},
 				{Namespace: ns, Name: "mistral", Model: "mistral/mistral-7b"},
 			}
-			f.OnDefaultConfigMap(ctx, t, vas)
-			var err error
-			if before, err = suite.ControllerIdentity(ctx); err != nil {
-				t.Fatal(err)
-			}
-			return ctx
-		}).
+		})).
+		WithSetup("the controller's pod", f.ControllerIdentified(&before)).
 		Assess("delete and at once re-create the ConfigMap: every VariantAutoscaling on the new one within 5s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			start = time.Now()
 			if err := suite.DeleteConfigMap(ctx); err != nil {
@@ -164,11 +159,7 @@ func TestConfigMapChurn(t *testing.T) {
 			}
 			return ctx
 		}).
-		Assess("no crash: same pod, no restart, nothing fatal logged", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			suite.RequireSameController(ctx, t, before)
-			suite.CheckNothingFatal(ctx, t, start)
-			return ctx
-		}).
+		Assess("no crash: same pod, no restart, nothing fatal logged", f.ControllerUnchanged(&before, &start)).
 		WithTeardown("delete the ConfigMap and the namespace", f.TeardownStep).
 		Feature()
 

@@ -42,26 +42,23 @@ func TestControllerKilledMidReload(t *testing.T) {
 	feature := features.New("controller killed mid-reload: the new pod serves the latest ConfigMap").
 		WithLabel("area", "faults").WithLabel("size", "small").
 		WithSetup("register cleanup", f.Setup).
-		WithSetup("VariantAutoscalings on a ConfigMap", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.WithoutConfigMap(ctx, t)
-			// Whatever happens below, leave the controller available.
+		WithSetup("no ConfigMap", f.NoConfigMap).
+		// Whatever happens below, leave the controller available.
+		WithSetup("the controller available at teardown", func(ctx context.Context, _ *testing.T, _ *envconf.Config) context.Context {
 			f.OnTeardown("waiting for the controller", func(ctx context.Context) error {
 				_, err := apply.WaitDeploymentAvailable(ctx, suite.Kube, manifests.Namespace, manifests.DeploymentName, spec.RolloutDeadline, 250*time.Millisecond)
 				return err
 			})
-			ns := f.Namespace(ctx, t)
-			vas = []fixture.VA{
+			return ctx
+		}).
+		WithSetup("VariantAutoscalings on a ConfigMap", f.VAsOnDefaultConfigMap(&vas, nil, func(ns string) []fixture.VA {
+			return []fixture.VA{
 				{Namespace: ns, Name: "granite", Model: "ibm/granite-13b"},
 				{Namespace: ns, Name: "llama", Model: "meta/llama-70b"},
 				{Namespace: ns, Name: "mistral", Model: "mistral/mistral-7b"},
 			}
-			f.OnDefaultConfigMap(ctx, t, vas)
-			var err error
-			if old, err = suite.ControllerIdentity(ctx); err != nil {
-				t.Fatal(err)
-			}
-			return ctx
-		}).
+		})).
+		WithSetup("the controller's pod", f.ControllerIdentified(&old)).
 		Assess("update the ConfigMap, kill the controller pod at once, update again", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 			first, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.74",
