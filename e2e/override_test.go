@@ -3,11 +3,10 @@
 package e2e
 
 import (
-	"context"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/wva-project/wva/e2e/internal/fixture"
@@ -76,50 +75,35 @@ func TestPerModelOverride(t *testing.T) {
 							"queueLengthThreshold=default,kvSpareTrigger=default,queueSpareTrigger=default"),
 					}
 				}, nil),
-			func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-				got, err := f.ListVAs(ctx)
-				if err != nil {
-					t.Fatal(err)
+			f.VAsShowConditionsWithin(spec.ApplyDeadline, waits.Fast, func() map[types.NamespacedName][]fixture.ConditionWant {
+				resolved := func(reason string) []fixture.ConditionWant {
+					return []fixture.ConditionWant{{Type: v1alpha1.ConditionConfigResolved, Status: metav1.ConditionTrue, Reason: reason}}
 				}
-				for v, reason := range map[fixture.VA]string{
-					matching():   v1alpha1.ReasonConfigOverride,
-					partial():    v1alpha1.ReasonConfigOverride,
-					otherNS():    v1alpha1.ReasonConfigDefault,
-					otherModel(): v1alpha1.ReasonConfigDefault,
-				} {
-					c := fixture.Condition(got[v.Key()], v1alpha1.ConditionConfigResolved)
-					if c == nil || c.Status != "True" || c.Reason != reason {
-						t.Errorf("%s: condition ConfigResolved: got %s, want True with reason %s", v.Key(), fixture.DescribeCondition(c), reason)
-					}
+				return map[types.NamespacedName][]fixture.ConditionWant{
+					matching().Key():   resolved(v1alpha1.ReasonConfigOverride),
+					partial().Key():    resolved(v1alpha1.ReasonConfigOverride),
+					otherNS().Key():    resolved(v1alpha1.ReasonConfigDefault),
+					otherModel().Key(): resolved(v1alpha1.ReasonConfigDefault),
 				}
-				return ctx
-			},
+			}),
 		)).
-		Assess("the override is logged at DEBUG for the matching model and namespace", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			// The kind overlay runs the controller with debug logs.
-			suite.WaitLogs(ctx, t, applied.At, spec.ApplyDeadline, zaplog.Query{
-				Level: spec.LevelDebug,
-				Msg:   spec.MsgAppliedOverride,
-				Fields: map[string]string{
-					"key": "granite-a", "modelID": matching().Model, "namespace": matching().Namespace,
-				},
-			})
-			pod, err := suite.CurrentControllerPod(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			entries, err := suite.ControllerLog(ctx, pod.Name, applied.At)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, wrong := range []fixture.VA{otherNS(), otherModel()} {
-				q := zaplog.Query{Msg: spec.MsgAppliedOverride, Fields: map[string]string{"modelID": wrong.Model, "namespace": wrong.Namespace}}
-				if e, found := zaplog.First(entries, q); found {
-					t.Errorf("override logged for %s, which no override matches: %s", wrong.Key(), e)
+		// The kind overlay runs the controller with debug logs.
+		Assess("the override is logged at DEBUG for the matching model and namespace", fixture.Steps(
+			f.ControllerLogsOfWithin(spec.ApplyDeadline, &applied, nil, func() []zaplog.Query {
+				return []zaplog.Query{{
+					Level:  spec.LevelDebug,
+					Msg:    spec.MsgAppliedOverride,
+					Fields: map[string]string{"key": "granite-a", "modelID": matching().Model, "namespace": matching().Namespace},
+				}}
+			}),
+			f.ControllerLogLacksAny(&applied, func() []zaplog.Query {
+				var qs []zaplog.Query
+				for _, wrong := range []fixture.VA{otherNS(), otherModel()} {
+					qs = append(qs, zaplog.Query{Msg: spec.MsgAppliedOverride, Fields: map[string]string{"modelID": wrong.Model, "namespace": wrong.Namespace}})
 				}
-			}
-			return ctx
-		}).
+				return qs
+			}),
+		)).
 		WithTeardown("delete the ConfigMap and the namespaces", f.TeardownStep).
 		Feature()
 

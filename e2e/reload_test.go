@@ -3,15 +3,13 @@
 package e2e
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/e2e-framework/pkg/envconf"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	"github.com/wva-project/wva/e2e/internal/cluster"
 	"github.com/wva-project/wva/e2e/internal/fixture"
 	"github.com/wva-project/wva/e2e/internal/spec"
 	"github.com/wva-project/wva/e2e/internal/waits"
@@ -25,8 +23,10 @@ import (
 func TestConfigMapApplyReachesEveryVA(t *testing.T) {
 	f := fixture.New(suite, "reload")
 	var (
+		ns       string
 		vas      []fixture.VA
 		noTarget fixture.VA
+		created  fixture.Change // the VariantAutoscalings' creates
 		applied  fixture.Change // the ConfigMap's creation
 	)
 
@@ -34,24 +34,20 @@ func TestConfigMapApplyReachesEveryVA(t *testing.T) {
 		WithLabel("area", "reload").WithLabel("size", "small").
 		WithSetup("register cleanup", f.Setup).
 		WithSetup("no ConfigMap", f.NoConfigMap).
-		WithSetup("create VariantAutoscalings, one with a running target", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			ns := f.Namespace(ctx, t)
-			target := fixture.PauseDeployment(ns, "granite-l4", 1)
-			if _, err := suite.Kube.AppsV1().Deployments(ns).Create(ctx, target, metav1.CreateOptions{FieldManager: cluster.FieldManager}); err != nil {
-				t.Fatalf("creating target Deployment: %v", err)
-			}
+		WithSetup("a namespace", f.NamespaceCreated(&ns)).
+		WithSetup("a running target Deployment", f.DeploymentAvailableWithin(spec.RolloutDeadline, &ns, "granite-l4", 1, nil)).
+		WithSetup("create VariantAutoscalings, one with a running target", f.VAsCreated(&created, &vas, 0, 0, func([]string) []fixture.VA {
 			noTarget = fixture.VA{Namespace: ns, Name: "granite-a100", Model: "ibm/granite-13b", Target: "does-not-exist"}
-			vas = []fixture.VA{
+			return []fixture.VA{
 				{Namespace: ns, Name: "granite-l4", Model: "ibm/granite-13b", Target: "granite-l4"},
 				noTarget,
 				{Namespace: ns, Name: "llama", Model: "meta/llama-70b"},
 			}
-			f.CreateVAs(ctx, t, len(vas), vas...)
-			// Reconciled once on the built-in defaults, so that what follows
-			// measures the reload, not a first reconcile.
-			waits.For(ctx, t, "VariantAutoscalings on the built-in defaults", spec.ReconcileDeadline, waits.Slow, f.AppliedConfigs(fixture.ExpectAll(vas, fixture.Builtin)))
-			return ctx
-		}).
+		})).
+		// Reconciled once on the built-in defaults, so that what follows
+		// measures the reload, not a first reconcile.
+		WithSetup("the VariantAutoscalings on the built-in defaults", f.VAsApplyConfigWithin(spec.ReconcileDeadline, waits.Slow, &created,
+			"VariantAutoscalings on the built-in defaults", fixture.AllBuiltin(&vas), nil)).
 		Assess("the reload is logged within 2s", fixture.Steps(
 			f.ConfigMapPut(&applied, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.75",
@@ -72,17 +68,12 @@ func TestConfigMapApplyReachesEveryVA(t *testing.T) {
 			func(took time.Duration) {
 				suite.Measure("feature 2: ConfigMap create -> %d VariantAutoscalings updated", took, len(vas))
 			})).
-		Assess("the VariantAutoscaling without a target says so", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			got, err := f.ListVAs(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := fixture.Condition(got[noTarget.Key()], v1alpha1.ConditionTargetResolved)
-			if c == nil || c.Status != metav1.ConditionFalse || c.Reason != v1alpha1.ReasonTargetNotFound {
-				t.Errorf("%s: condition TargetResolved: got %s, want False with reason %s", noTarget.Key(), fixture.DescribeCondition(c), v1alpha1.ReasonTargetNotFound)
-			}
-			return ctx
-		}).
+		Assess("the VariantAutoscaling without a target says so", f.VAsShowConditionsWithin(spec.ApplyDeadline, waits.Fast,
+			func() map[types.NamespacedName][]fixture.ConditionWant {
+				return map[types.NamespacedName][]fixture.ConditionWant{noTarget.Key(): {
+					{Type: v1alpha1.ConditionTargetResolved, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonTargetNotFound},
+				}}
+			})).
 		WithTeardown("delete the ConfigMap and the namespace", f.TeardownStep).
 		Feature()
 
