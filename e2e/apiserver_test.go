@@ -20,6 +20,7 @@ import (
 	"github.com/wva-project/wva/e2e/internal/poll"
 	"github.com/wva-project/wva/e2e/internal/spec"
 	"github.com/wva-project/wva/e2e/internal/waits"
+	"github.com/wva-project/wva/e2e/internal/zaplog"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 
@@ -58,46 +59,27 @@ const (
 func TestAPIServerRestart(t *testing.T) {
 	f := fixture.New(suite, "apiserver")
 	var (
-		vas      []fixture.VA
-		ns       string
-		node     string
-		before   cluster.ControllerIdentity
-		stopped  time.Time                      // when the old kube-apiserver container was stopped
-		answered time.Time                      // when the new one answered /readyz
-		want     v1alpha1.AppliedCapacityConfig // of the last change
-		// From each change (or the VA's create) until every VA showed it.
-		firstChange, nextChange, newVA time.Duration
-		mirror                         string // the kube-apiserver's pod
-		restartsBefore                 int32  // its restart count before the kill
+		vas    []fixture.VA
+		ns     string
+		before cluster.ControllerIdentity
+		o      apiServerOutage
+		// The ConfigMap changes after the restart; the VA created then.
+		first, next, created fixture.Change
+		newVAs               []fixture.VA
 	)
+	nextWant := func() v1alpha1.AppliedCapacityConfig {
+		return fixture.Applied("0.79", 9, "0.19", 3, v1alpha1.ConfigSourceDefault, next.ResourceVersion)
+	}
 
 	feature := features.New("kube-apiserver restart: the controller's watches resume").
 		WithLabel("area", "faults").WithLabel("size", "small").
 		WithSetup("register cleanup", f.Setup).
-		WithSetup("the control-plane node", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			if suite.Cluster == nil {
-				t.Skip("existing mode: stopping the kube-apiserver needs the node's container engine, which only kind mode has")
-			}
-			var err error
-			if node, err = suite.ControlPlaneNode(ctx); err != nil {
-				t.Fatal(err)
-			}
-			mirror = "kube-apiserver-" + node
-			return ctx
-		}).
+		WithSetup("the control-plane node", kindControlPlaneNode(&o)).
 		WithSetup("no ConfigMap", f.NoConfigMap).
 		// Runs before the ConfigMap's delete at teardown, whatever
 		// happened: the rest of it and the next feature need the whole
 		// control plane back.
-		WithSetup("the control plane Ready at teardown", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.OnTeardown("waiting for the control plane", func(ctx context.Context) error {
-				if stopped.IsZero() {
-					return nil // the API server was not stopped
-				}
-				return waitControlPlaneReady(ctx, t, stopped, spec.RolloutDeadline)
-			})
-			return ctx
-		}).
+		WithSetup("the control plane Ready at teardown", controlPlaneReadyAtTeardown(f, spec.RolloutDeadline, &o.stopped)).
 		WithSetup("VariantAutoscalings on a ConfigMap", f.VAsOnDefaultConfigMap(&vas, nil, func(namespace string) []fixture.VA {
 			ns = namespace
 			return []fixture.VA{
@@ -106,120 +88,181 @@ func TestAPIServerRestart(t *testing.T) {
 			}
 		})).
 		WithSetup("the controller before the restart", f.ControllerIdentified(&before)).
-		Assess("kill the kube-apiserver container: the kubelet starts a new one that answers", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			old, err := cluster.RunningContainer(ctx, node, "kube-apiserver")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if old == "" {
-				t.Fatalf("no running kube-apiserver container in %s", node)
-			}
-			restartsBefore, err = staticPodRestarts(ctx, mirror)
-			if err != nil {
-				t.Fatal(err)
-			}
-			stopped = time.Now()
-			// Killed (SIGKILL, no grace): given 10 s to stop on SIGTERM, it
-			// did not finish draining and was killed anyway.
-			if _, err := cluster.Crictl(ctx, node, "stop", "--timeout", "0", old); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("killed kube-apiserver container %s in %s after %s", old, node, time.Since(stopped).Round(time.Millisecond))
-			took := waits.Since(ctx, t, "a new kube-apiserver container answering /readyz", stopped, apiServerBackDeadline, waits.Slow,
-				func(ctx context.Context) (bool, string, error) {
-					cur, err := cluster.RunningContainer(ctx, node, "kube-apiserver")
-					switch {
-					case err != nil:
-						return false, err.Error(), nil
-					case cur == "" || cur == old:
-						return false, fmt.Sprintf("running kube-apiserver container %q (stopped: %s)", cur, old), nil
-					}
-					body, err := suite.Kube.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
-					if err != nil {
-						return false, fmt.Sprintf("container %s runs; /readyz: %v", cur, err), nil
-					}
-					return string(body) == "ok", fmt.Sprintf("container %s runs; /readyz: %s", cur, body), nil
-				})
-			answered = time.Now()
-			suite.Measure("feature 16: kube-apiserver killed -> new container answers /readyz", took)
-			return ctx
-		}).
-		Assess("the controller kept running: same pod, no container restart", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			suite.RequireSameController(ctx, t, before)
-			return ctx
-		}).
-		Assess("a ConfigMap change made now reaches every VariantAutoscaling within 5s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			changedAt := time.Now()
-			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
+		Assess("kill the kube-apiserver container: the kubelet starts a new one that answers", apiServerKilledWithin(apiServerBackDeadline, &o)).
+		Assess("the controller kept running: same pod, no container restart", f.ControllerSame(&before)).
+		Assess("a ConfigMap change made now reaches every VariantAutoscaling within 5s", fixture.Steps(
+			f.ConfigMapPut(&first, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.77",
 				"queueLengthThreshold: 7",
 				"kvSpareTrigger: 0.17",
 				"queueSpareTrigger: 2",
-			)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("ConfigMap updated %s after the API answered again", changedAt.Sub(answered).Round(time.Millisecond))
-			want := fixture.Applied("0.77", 7, "0.17", 2, v1alpha1.ConfigSourceDefault, cm.ResourceVersion)
-			firstChange = waits.Since(ctx, t, "every VariantAutoscaling at the new resourceVersion, status consistent", changedAt, spec.ApplyDeadline, waits.Fast,
-				f.ConsistentStatus(vas, want))
-			suite.Measure("feature 16: ConfigMap update right after the API server's restart -> %d VariantAutoscalings updated", firstChange, len(vas))
-			return ctx
-		}).
-		Assess("the kube-apiserver pod counts the restart", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			// The kubelet reports it in the mirror pod at its next status sync.
-			waits.For(ctx, t, "the kube-apiserver pod counting the restart", spec.RolloutDeadline, waits.Slow,
-				func(ctx context.Context) (bool, string, error) {
-					n, err := staticPodRestarts(ctx, mirror)
-					if err != nil {
-						return false, err.Error(), nil
-					}
-					return n > restartsBefore, fmt.Sprintf("%s restartCount %d (before %d)", mirror, n, restartsBefore), nil
-				})
-			return ctx
-		}).
-		Assess("the watches resumed, a change reaches every VariantAutoscaling within 5s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			changedAt := time.Now()
-			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
+			)}),
+			fixture.Logf("ConfigMap updated %s after the API answered again", func() []any {
+				return []any{first.At.Sub(o.answered.At).Round(time.Millisecond)}
+			}),
+			f.VAsConsistentWithin(spec.ApplyDeadline, waits.Fast, &first, "every VariantAutoscaling at the new resourceVersion, status consistent", &vas,
+				func() v1alpha1.AppliedCapacityConfig {
+					return fixture.Applied("0.77", 7, "0.17", 2, v1alpha1.ConfigSourceDefault, first.ResourceVersion)
+				},
+				func(took time.Duration) {
+					o.firstChange = took
+					suite.Measure("feature 16: ConfigMap update right after the API server's restart -> %d VariantAutoscalings updated", took, len(vas))
+				}),
+		)).
+		Assess("the kube-apiserver pod counts the restart", apiServerRestartCountedWithin(spec.RolloutDeadline, &o)).
+		Assess("the watches resumed, a change reaches every VariantAutoscaling within 5s", fixture.Steps(
+			f.ConfigMapPut(&next, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.79",
 				"queueLengthThreshold: 9",
 				"kvSpareTrigger: 0.19",
 				"queueSpareTrigger: 3",
-			)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want = fixture.Applied("0.79", 9, "0.19", 3, v1alpha1.ConfigSourceDefault, cm.ResourceVersion)
-			nextChange = waits.Since(ctx, t, "every VariantAutoscaling at the next resourceVersion, status consistent", changedAt, spec.ApplyDeadline, waits.Fast,
-				f.ConsistentStatus(vas, want))
-			suite.Measure("feature 16: the next ConfigMap update -> %d VariantAutoscalings updated", nextChange, len(vas))
-			return ctx
-		}).
-		Assess("a VariantAutoscaling created now gets its status", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			created := fixture.VA{Namespace: ns, Name: "mistral", Model: "mistral/mistral-7b"}
-			start := time.Now()
-			if err := f.CreateVA(ctx, created); err != nil {
-				t.Fatal(err)
-			}
+			)}),
+			f.VAsConsistentWithin(spec.ApplyDeadline, waits.Fast, &next, "every VariantAutoscaling at the next resourceVersion, status consistent", &vas, nextWant,
+				func(took time.Duration) {
+					o.nextChange = took
+					suite.Measure("feature 16: the next ConfigMap update -> %d VariantAutoscalings updated", took, len(vas))
+				}),
+		)).
+		Assess("a VariantAutoscaling created now gets its status", fixture.Steps(
+			f.VAsCreated(&created, &newVAs, 0, 0, func([]string) []fixture.VA {
+				return []fixture.VA{{Namespace: ns, Name: "mistral", Model: "mistral/mistral-7b"}}
+			}),
 			// The VariantAutoscaling watch backs off like the ConfigMap's:
 			// the same bound from the API's return.
-			took := waits.Since(ctx, t, "the new VariantAutoscaling reconciled", answered, watchResumeDeadline, waits.Fast,
-				f.ConsistentStatus([]fixture.VA{created}, want))
-			newVA = took - start.Sub(answered)
-			suite.Measure("feature 16: VariantAutoscaling created after the API server's restart -> status", newVA)
-			return ctx
-		}).
-		Assess("the controller logged nothing fatal", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			errs := suite.CheckNothingFatal(ctx, t, stopped)
-			t.Logf("apiserver-restart outage=%s first-change=%s next-change=%s new-va=%s controller-restarts=0 error-lines=%d",
-				answered.Sub(stopped).Round(100*time.Millisecond), firstChange.Round(100*time.Millisecond),
-				nextChange.Round(time.Millisecond), newVA.Round(time.Millisecond), len(errs))
-			return ctx
-		}).
+			f.VAsConsistentWithin(watchResumeDeadline, waits.Fast, &o.answered, "the new VariantAutoscaling reconciled", &newVAs, nextWant,
+				func(took time.Duration) {
+					o.newVA = took - created.At.Sub(o.answered.At)
+					suite.Measure("feature 16: VariantAutoscaling created after the API server's restart -> status", o.newVA)
+				}),
+		)).
+		Assess("the controller logged nothing fatal", fixture.Steps(
+			f.ControllerNothingFatal(&o.stopped.At, &o.errorLines),
+			apiServerRestartReported(&o),
+		)).
 		WithTeardown("wait for the control plane, delete the ConfigMap and the namespace", f.TeardownStep).
 		Feature()
 
 	suite.Env.Test(t, feature)
+}
+
+// apiServerOutage is what feature 16 records on the way, for its later
+// steps and its summary line.
+type apiServerOutage struct {
+	node           string // the control-plane node
+	mirror         string // the kube-apiserver's pod
+	restartsBefore int32  // its restart count before the kill
+	// When the old kube-apiserver container was stopped; when the new one
+	// answered /readyz.
+	stopped, answered fixture.Change
+	// From each change (or the VA's create) until every VA showed it.
+	firstChange, nextChange, newVA time.Duration
+	errorLines                     []zaplog.Entry // the controller's from the kill on
+}
+
+// kindControlPlaneNode is a setup step that records the control-plane node
+// and the kube-apiserver's mirror pod in o. It skips the feature in
+// existing mode: stopping the kube-apiserver needs the node's container
+// engine.
+func kindControlPlaneNode(o *apiServerOutage) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		if suite.Cluster == nil {
+			t.Skip("existing mode: stopping the kube-apiserver needs the node's container engine, which only kind mode has")
+		}
+		var err error
+		if o.node, err = suite.ControlPlaneNode(ctx); err != nil {
+			t.Fatal(err)
+		}
+		o.mirror = "kube-apiserver-" + o.node
+		return ctx
+	}
+}
+
+// controlPlaneReadyAtTeardown is a setup step that makes the teardown wait,
+// up to d, until the control plane is Ready again (waitControlPlaneReady)
+// once the kube-apiserver was stopped (a *stopped that is set).
+func controlPlaneReadyAtTeardown(f *fixture.Fixture, d time.Duration, stopped *fixture.Change) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		f.OnTeardown("waiting for the control plane", func(ctx context.Context) error {
+			if stopped.At.IsZero() {
+				return nil // the API server was not stopped
+			}
+			return waitControlPlaneReady(ctx, t, stopped.At, d)
+		})
+		return ctx
+	}
+}
+
+// apiServerKilledWithin is a step that records the kube-apiserver pod's
+// restart count, kills (crictl stop, no grace) its container in o.node,
+// recording when in o.stopped, and fails unless a new container answers
+// /readyz within d of it, recording when in o.answered.
+func apiServerKilledWithin(d time.Duration, o *apiServerOutage) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		old, err := cluster.RunningContainer(ctx, o.node, "kube-apiserver")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if old == "" {
+			t.Fatalf("no running kube-apiserver container in %s", o.node)
+		}
+		o.restartsBefore, err = staticPodRestarts(ctx, o.mirror)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.stopped.At = time.Now()
+		// Killed (SIGKILL, no grace): given 10 s to stop on SIGTERM, it
+		// did not finish draining and was killed anyway.
+		if _, err := cluster.Crictl(ctx, o.node, "stop", "--timeout", "0", old); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("killed kube-apiserver container %s in %s after %s", old, o.node, time.Since(o.stopped.At).Round(time.Millisecond))
+		took := waits.Since(ctx, t, "a new kube-apiserver container answering /readyz", o.stopped.At, d, waits.Slow,
+			func(ctx context.Context) (bool, string, error) {
+				cur, err := cluster.RunningContainer(ctx, o.node, "kube-apiserver")
+				switch {
+				case err != nil:
+					return false, err.Error(), nil
+				case cur == "" || cur == old:
+					return false, fmt.Sprintf("running kube-apiserver container %q (stopped: %s)", cur, old), nil
+				}
+				body, err := suite.Kube.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+				if err != nil {
+					return false, fmt.Sprintf("container %s runs; /readyz: %v", cur, err), nil
+				}
+				return string(body) == "ok", fmt.Sprintf("container %s runs; /readyz: %s", cur, body), nil
+			})
+		o.answered.At = time.Now()
+		suite.Measure("feature 16: kube-apiserver killed -> new container answers /readyz", took)
+		return ctx
+	}
+}
+
+// apiServerRestartCountedWithin is a step that fails unless the
+// kube-apiserver pod's restart count exceeds o.restartsBefore within d:
+// the kubelet reports it in the mirror pod at its next status sync.
+func apiServerRestartCountedWithin(d time.Duration, o *apiServerOutage) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		waits.For(ctx, t, "the kube-apiserver pod counting the restart", d, waits.Slow,
+			func(ctx context.Context) (bool, string, error) {
+				n, err := staticPodRestarts(ctx, o.mirror)
+				if err != nil {
+					return false, err.Error(), nil
+				}
+				return n > o.restartsBefore, fmt.Sprintf("%s restartCount %d (before %d)", o.mirror, n, o.restartsBefore), nil
+			})
+		return ctx
+	}
+}
+
+// apiServerRestartReported is a step that logs the feature's summary line
+// (apiserver-restart outage=... first-change=...), which docs/tools parse.
+func apiServerRestartReported(o *apiServerOutage) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		t.Logf("apiserver-restart outage=%s first-change=%s next-change=%s new-va=%s controller-restarts=0 error-lines=%d",
+			o.answered.At.Sub(o.stopped.At).Round(100*time.Millisecond), o.firstChange.Round(100*time.Millisecond),
+			o.nextChange.Round(time.Millisecond), o.newVA.Round(time.Millisecond), len(o.errorLines))
+		return ctx
+	}
 }
 
 // staticPodRestarts returns the restart count of the one container of the

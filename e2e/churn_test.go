@@ -42,11 +42,19 @@ const (
 func TestConfigMapChurn(t *testing.T) {
 	f := fixture.New(suite, "churn")
 	var (
-		vas    []fixture.VA
-		ns     string
-		before cluster.ControllerIdentity
-		start  time.Time // of the first fault, for the log check
+		vas       []fixture.VA
+		ns        string
+		before    cluster.ControllerIdentity
+		deleted   fixture.Change // the first fault, for the log check
+		recreated fixture.Change
+		run       churnRun
 	)
+	recreatedWant := func() v1alpha1.AppliedCapacityConfig {
+		return fixture.Applied("0.71", 13, "0.21", 3, v1alpha1.ConfigSourceDefault, recreated.ResourceVersion)
+	}
+	lastWant := func() v1alpha1.AppliedCapacityConfig {
+		return fixture.Applied("0.70", churnQueue(run.last), "0.20", 4, v1alpha1.ConfigSourceDefault, run.landed.ResourceVersion)
+	}
 
 	feature := features.New("ConfigMap churn: delete + re-create, 50 updates in 5s").
 		WithLabel("area", "faults").WithLabel("size", "small").
@@ -62,108 +70,143 @@ func TestConfigMapChurn(t *testing.T) {
 			}
 		})).
 		WithSetup("the controller's pod", f.ControllerIdentified(&before)).
-		Assess("delete and at once re-create the ConfigMap: every VariantAutoscaling on the new one within 5s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			start = time.Now()
-			if err := suite.DeleteConfigMap(ctx); err != nil {
-				t.Fatal(err)
-			}
-			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
+		Assess("delete and at once re-create the ConfigMap: every VariantAutoscaling on the new one within 5s", fixture.Steps(
+			f.ConfigMapDeleted(&deleted),
+			f.ConfigMapPut(&recreated, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.71",
 				"queueLengthThreshold: 13",
 				"kvSpareTrigger: 0.21",
 				"queueSpareTrigger: 3",
-			)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("ConfigMap deleted and re-created (resourceVersion %s) in %s", cm.ResourceVersion, time.Since(start).Round(time.Millisecond))
-			want := fixture.Applied("0.71", 13, "0.21", 3, v1alpha1.ConfigSourceDefault, cm.ResourceVersion)
-			took := waits.Since(ctx, t, "every VariantAutoscaling on the re-created ConfigMap, status consistent", start, spec.ApplyDeadline, waits.Fast,
-				f.ConsistentStatus(vas, want))
-			suite.Measure("feature 18: ConfigMap delete + re-create -> %d VariantAutoscalings on the new one", took, len(vas))
-			waits.Hold(ctx, t, "every VariantAutoscaling stays on the re-created ConfigMap", time.Second, waits.Fast, f.AppliedConfigs(fixture.ExpectAll(vas, want)))
-			lines := suite.WaitLogs(ctx, t, start, spec.ApplyDeadline,
-				zaplog.Query{Level: spec.LevelWarn, Msg: spec.MsgDeleted},
-				zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgChanged, Fields: map[string]string{"resourceVersion": cm.ResourceVersion}},
-			)
-			if lines[1].Time.Before(lines[0].Time) {
-				t.Errorf("the re-created ConfigMap was loaded (%s) before the delete was handled (%s)", lines[1], lines[0])
-			}
-			return ctx
-		}).
-		Assess("50 updates within 5s: every VariantAutoscaling shows the last; count the reloads", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			statusWrites, err := f.WatchApplied(ctx, ns)
-			if err != nil {
-				t.Fatal(err)
-			}
-			burstStart := time.Now()
-			versions, err := churnBurst(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lastAt := time.Now()
-			burst := lastAt.Sub(burstStart)
-			if burst > churnWindow {
-				// The writes' latency is the cluster's: on a loaded machine
-				// the burst is spread wider. What follows holds either way.
-				t.Logf("%d updates took %s, more than %s: the cluster is slow to write (machine load)", churnUpdates, burst.Round(time.Millisecond), churnWindow)
-			}
-			// Concurrent writers: the last to land is the one the
-			// ConfigMap holds now.
-			final, err := suite.Kube.CoreV1().ConfigMaps(manifests.Namespace).Get(ctx, manifests.ConfigMapName, metav1.GetOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			last, ok := versions[final.ResourceVersion]
-			if !ok || final.Data["default"] != churnEntry(last) {
-				t.Fatalf("the ConfigMap holds resourceVersion %s, not one the burst wrote, or not its content: %q", final.ResourceVersion, final.Data)
-			}
-			t.Logf("%d updates (%d in flight) in %s; the last to land: update %d, resourceVersion %s", churnUpdates, churnParallel, burst.Round(time.Millisecond), last, final.ResourceVersion)
-
-			want := fixture.Applied("0.70", churnQueue(last), "0.20", 4, v1alpha1.ConfigSourceDefault, final.ResourceVersion)
-			settle := waits.Since(ctx, t, "every VariantAutoscaling on the last update, status consistent", lastAt, spec.ApplyDeadline, waits.Fast,
-				f.ConsistentStatus(vas, want))
-			waits.Hold(ctx, t, "every VariantAutoscaling stays on the last update", time.Second, waits.Fast, f.AppliedConfigs(fixture.ExpectAll(vas, want)))
-			writes := statusWrites()
-			suite.Measure("feature 18: last of %d updates in %s -> %d VariantAutoscalings on it", settle, churnUpdates, burst.Round(time.Millisecond), len(vas))
-
-			// Coalescing: the reloads the controller logged for the burst's
-			// versions, the fan-outs it triggered, the status writes.
-			lines := suite.WaitLogs(ctx, t, burstStart, spec.ApplyDeadline+churnWindow,
-				zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgChanged, Fields: map[string]string{"resourceVersion": final.ResourceVersion}})
-			pod, err := suite.CurrentControllerPod(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			entries, err := suite.ControllerLog(ctx, pod.Name, burstStart)
-			if err != nil {
-				t.Fatal(err)
-			}
-			reloads := 0
-			for _, e := range zaplog.Find(entries, zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgChanged}) {
-				if rv, _ := e.Field("resourceVersion"); versions[rv] > 0 {
-					reloads++
+			)}),
+			fixture.Logf("ConfigMap deleted and re-created (resourceVersion %s) in %s", func() []any {
+				return []any{recreated.ResourceVersion, time.Since(deleted.At).Round(time.Millisecond)}
+			}),
+			f.VAsConsistentWithin(spec.ApplyDeadline, waits.Fast, &deleted, "every VariantAutoscaling on the re-created ConfigMap, status consistent", &vas, recreatedWant,
+				func(took time.Duration) {
+					suite.Measure("feature 18: ConfigMap delete + re-create -> %d VariantAutoscalings on the new one", took, len(vas))
+				}),
+			f.VAsHold(time.Second, waits.Fast, "every VariantAutoscaling stays on the re-created ConfigMap", fixture.All(&vas, recreatedWant)),
+			f.ControllerLogsOfWithin(spec.ApplyDeadline, &deleted, deleteHandledFirst, func() []zaplog.Query {
+				return []zaplog.Query{
+					{Level: spec.LevelWarn, Msg: spec.MsgDeleted},
+					{Level: spec.LevelInfo, Msg: spec.MsgChanged, Fields: map[string]string{"resourceVersion": recreated.ResourceVersion}},
 				}
-			}
-			triggers := len(zaplog.Find(entries, zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgTriggerAll}))
-			lastReload := lines[0].Time.Sub(burstStart)
-			minW, maxW := churnUpdates, 0
-			for _, v := range vas {
-				n := writes[v.Name]
-				minW, maxW = min(minW, n), max(maxW, n)
-			}
-			t.Logf("config-churn reloads=%d updates=%d triggers=%d status-writes-per-va=%d-%d burst=%s last-reload=%s settle=%s",
-				reloads, churnUpdates, triggers, minW, maxW, burst.Round(time.Millisecond), lastReload.Round(time.Millisecond), settle.Round(time.Millisecond))
-			if reloads == 0 || reloads > churnUpdates {
-				t.Errorf("reloads=%d for %d updates, want 1 to %d", reloads, churnUpdates, churnUpdates)
-			}
-			return ctx
-		}).
-		Assess("no crash: same pod, no restart, nothing fatal logged", f.ControllerUnchanged(&before, &start)).
+			}),
+		)).
+		Assess("50 updates within 5s: every VariantAutoscaling shows the last; count the reloads", fixture.Steps(
+			churnBurstLanded(f, &ns, &run),
+			f.VAsConsistentWithin(spec.ApplyDeadline, waits.Fast, &run.landed, "every VariantAutoscaling on the last update, status consistent", &vas, lastWant,
+				func(took time.Duration) { run.settle = took }),
+			f.VAsHold(time.Second, waits.Fast, "every VariantAutoscaling stays on the last update", fixture.All(&vas, lastWant)),
+			churnReloadsCounted(&vas, &run),
+		)).
+		Assess("no crash: same pod, no restart, nothing fatal logged", f.ControllerUnchanged(&before, &deleted.At)).
 		WithTeardown("delete the ConfigMap and the namespace", f.TeardownStep).
 		Feature()
 
 	suite.Env.Test(t, feature)
+}
+
+// deleteHandledFirst checks the lines of the ConfigMap's delete and of its
+// re-creation's load: the delete was handled first.
+func deleteHandledFirst(t *testing.T, lines []zaplog.Entry) {
+	if lines[1].Time.Before(lines[0].Time) {
+		t.Errorf("the re-created ConfigMap was loaded (%s) before the delete was handled (%s)", lines[1], lines[0])
+	}
+}
+
+// churnRun is what the burst of feature 18 wrote and what its steps saw.
+type churnRun struct {
+	// statusWrites stops the watch of the VariantAutoscalings' status
+	// writes and returns their counts by name.
+	statusWrites func() map[string]int
+	versions     map[string]int // the resourceVersion each update wrote, with its number
+	start        time.Time      // of the burst
+	burst        time.Duration  // its length
+	landed       fixture.Change // the last update to land, at the burst's end
+	last         int            // its number
+	settle       time.Duration  // from the burst's end until every VA showed it
+}
+
+// churnBurstLanded is a step that watches the status writes of the
+// VariantAutoscalings of *ns, writes the burst (churnBurst) and checks that
+// the ConfigMap then holds one of its updates, recorded in run.
+func churnBurstLanded(f *fixture.Fixture, ns *string, run *churnRun) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		var err error
+		if run.statusWrites, err = f.WatchApplied(ctx, *ns); err != nil {
+			t.Fatal(err)
+		}
+		run.start = time.Now()
+		if run.versions, err = churnBurst(ctx); err != nil {
+			t.Fatal(err)
+		}
+		run.landed.At = time.Now()
+		run.burst = run.landed.At.Sub(run.start)
+		if run.burst > churnWindow {
+			// The writes' latency is the cluster's: on a loaded machine
+			// the burst is spread wider. What follows holds either way.
+			t.Logf("%d updates took %s, more than %s: the cluster is slow to write (machine load)", churnUpdates, run.burst.Round(time.Millisecond), churnWindow)
+		}
+		// Concurrent writers: the last to land is the one the
+		// ConfigMap holds now.
+		final, err := suite.Kube.CoreV1().ConfigMaps(manifests.Namespace).Get(ctx, manifests.ConfigMapName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last, ok := run.versions[final.ResourceVersion]
+		if !ok || final.Data["default"] != churnEntry(last) {
+			t.Fatalf("the ConfigMap holds resourceVersion %s, not one the burst wrote, or not its content: %q", final.ResourceVersion, final.Data)
+		}
+		run.last, run.landed.ResourceVersion = last, final.ResourceVersion
+		t.Logf("%d updates (%d in flight) in %s; the last to land: update %d, resourceVersion %s", churnUpdates, churnParallel, run.burst.Round(time.Millisecond), last, final.ResourceVersion)
+		return ctx
+	}
+}
+
+// churnReloadsCounted is a step, run once every VariantAutoscaling of *vas
+// settled on the burst's last update, that stops the watch of their status
+// writes and counts how the reloads coalesced: the controller's reload
+// lines for the burst's versions (the last within
+// spec.ApplyDeadline+churnWindow of the burst's start), the fan-outs they
+// triggered, the status writes. It logs the feature's summary line
+// (config-churn reloads=... updates=...) and fails unless the reloads
+// number 1 to churnUpdates.
+func churnReloadsCounted(vas *[]fixture.VA, run *churnRun) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		writes := run.statusWrites()
+		suite.Measure("feature 18: last of %d updates in %s -> %d VariantAutoscalings on it", run.settle, churnUpdates, run.burst.Round(time.Millisecond), len(*vas))
+
+		lines := suite.WaitLogs(ctx, t, run.start, spec.ApplyDeadline+churnWindow,
+			zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgChanged, Fields: map[string]string{"resourceVersion": run.landed.ResourceVersion}})
+		pod, err := suite.CurrentControllerPod(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries, err := suite.ControllerLog(ctx, pod.Name, run.start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reloads := 0
+		for _, e := range zaplog.Find(entries, zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgChanged}) {
+			if rv, _ := e.Field("resourceVersion"); run.versions[rv] > 0 {
+				reloads++
+			}
+		}
+		triggers := len(zaplog.Find(entries, zaplog.Query{Level: spec.LevelInfo, Msg: spec.MsgTriggerAll}))
+		lastReload := lines[0].Time.Sub(run.start)
+		minW, maxW := churnUpdates, 0
+		for _, v := range *vas {
+			n := writes[v.Name]
+			minW, maxW = min(minW, n), max(maxW, n)
+		}
+		t.Logf("config-churn reloads=%d updates=%d triggers=%d status-writes-per-va=%d-%d burst=%s last-reload=%s settle=%s",
+			reloads, churnUpdates, triggers, minW, maxW, run.burst.Round(time.Millisecond), lastReload.Round(time.Millisecond), run.settle.Round(time.Millisecond))
+		if reloads == 0 || reloads > churnUpdates {
+			t.Errorf("reloads=%d for %d updates, want 1 to %d", reloads, churnUpdates, churnUpdates)
+		}
+		return ctx
+	}
 }
 
 // churnBurst writes the burst's updates, churnParallel at a time, each

@@ -3,11 +3,9 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
-	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/wva-project/wva/e2e/internal/fixture"
@@ -41,10 +39,7 @@ func TestLoadCycleDirectActuation(t *testing.T) {
 	feature := features.New("load cycle, direct actuation").
 		WithLabel("area", "scaling").WithLabel("size", "large").
 		WithSetup("register cleanup", f.Setup).
-		WithSetup("Prometheus, the emulated model at 1 replica and the controller on a 20 s window", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.SetUp(ctx, t)
-			return ctx
-		}).
+		WithSetup("Prometheus, the emulated model at 1 replica and the controller on a 20 s window", r.SetUpStep).
 		Assess("the load generator starts its profile", r.StartStep).
 		Assess(fmt.Sprintf("the model scales up to %d replicas (the load needs %d, maxReplicas %d) before the load stops", peak, r.Needed(cycleRate), cycleMax),
 			r.ScaleUpStep("feature 11", peak)).

@@ -58,46 +58,42 @@ func TestLoadCycleKEDA(t *testing.T) {
 		WithSetup("register cleanup", f.Setup).
 		WithSetup("load the KEDA images", fixture.LoadKEDAStep(suite, &settings)).
 		WithSetup("install KEDA from its module's manifests", fixture.InstallKEDAStep(f, &settings, &ns, "feature 14")).
-		WithSetup("Prometheus scraping the emulated model and the controller, the controller on --actuation=metrics", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.SetUp(ctx, t)
-			ns = r.Model.Namespace
-			return ctx
-		}).
-		WithSetup("Prometheus has every variant's wva_desired_replicas", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			took := r.WaitDesiredScraped(ctx, t)
-			suite.Measure("feature 14: VariantAutoscalings analysed -> wva_desired_replicas scraped", took)
-			return ctx
-		}).
-		WithSetup("a ScaledObject per variant on wva_desired_replicas is Ready with its HPA", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			took := r.CreateScaledObjects(ctx, t)
-			suite.Measure("feature 14: ScaledObjects created -> Ready with their HPAs", took)
-			return ctx
-		}).
+		WithSetup("Prometheus scraping the emulated model and the controller, the controller on --actuation=metrics",
+			fixture.Steps(r.SetUpStep, r.NamespaceStep(&ns))).
+		WithSetup("Prometheus has every variant's wva_desired_replicas", r.DesiredScrapedStep("feature 14")).
+		WithSetup("a ScaledObject per variant on wva_desired_replicas is Ready with its HPA", r.ScaledObjectsReadyStep("feature 14")).
 		Assess("the load generator starts its profile", r.StartStep).
 		Assess(fmt.Sprintf("KEDA's HPA scales the model up to %d replicas (the load needs %d, maxReplicas %d) before the load stops", peak, r.Needed(cycleRate), cycleMax),
 			r.ScaleUpStep("feature 14", peak)).
 		Assess("the load stops and the model steps down to minReplicas, one step per window", r.ScaleDownStep(peak, cycleMin)).
 		Assess("the timeline: reaction, settle-down, one up and one down phase, bounds, errors", r.CheckCycleStep(peak, cycleMin)).
-		Assess("only the HPA wrote the Deployments' replicas", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			for _, v := range r.Vas {
-				d, err := suite.Kube.AppsV1().Deployments(v.Namespace).Get(ctx, v.Target, metav1.GetOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				var writers []string
-				for _, e := range d.ManagedFields {
-					if e.Subresource == "scale" && !slices.Contains(writers, e.Manager) {
-						writers = append(writers, e.Manager)
-					}
-				}
-				if !slices.Equal(writers, []string{hpaController}) {
-					t.Errorf("Deployment %s/%s: /scale written by %q, want only the HPA controller (%s)", v.Namespace, v.Target, writers, hpaController)
-				}
-			}
-			return ctx
-		}).
+		Assess("only the HPA wrote the Deployments' replicas", onlyHPAScaled(r)).
 		WithTeardown("write the timeline, restore the controller's args, uninstall KEDA, delete the namespace", f.TeardownStep).
 		Feature()
 
 	suite.Env.Test(t, feature)
+}
+
+// onlyHPAScaled is a step that fails unless every Deployment of the run
+// had its /scale written by the HPA controller alone (the managed fields
+// of the scale subresource).
+func onlyHPAScaled(r *load.Run) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		for _, v := range r.Vas {
+			d, err := suite.Kube.AppsV1().Deployments(v.Namespace).Get(ctx, v.Target, metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var writers []string
+			for _, e := range d.ManagedFields {
+				if e.Subresource == "scale" && !slices.Contains(writers, e.Manager) {
+					writers = append(writers, e.Manager)
+				}
+			}
+			if !slices.Equal(writers, []string{hpaController}) {
+				t.Errorf("Deployment %s/%s: /scale written by %q, want only the HPA controller (%s)", v.Namespace, v.Target, writers, hpaController)
+			}
+		}
+		return ctx
+	}
 }

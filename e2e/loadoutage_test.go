@@ -55,88 +55,101 @@ func TestLoadPrometheusOutage(t *testing.T) {
 	feature := features.New("Prometheus goes away mid-cycle").
 		WithLabel("area", "faults").WithLabel("size", "large").
 		WithSetup("register cleanup", f.Setup).
-		WithSetup("Prometheus, the emulated model at 1 replica and the controller on a 20 s window", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.SetUp(ctx, t)
-			return ctx
-		}).
-		Assess("the load generator starts its profile", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.Start(ctx, t)
-			return ctx
-		}).
-		Assess(fmt.Sprintf("the model scales up to %d replicas during the hold", peak), func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.WaitTotal(ctx, t, fmt.Sprintf("%d replicas", peak), peak, r.LoadStart, r.Profile.Duration())
-			return ctx
-		}).
-		Assess("Prometheus scaled to 0: MetricsAvailable=False with reason MetricsQueryFailed", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			if time.Until(r.LoadStops()) < outageDetectDeadline {
-				t.Fatalf("the model reached %d replicas only %s before the load stops: too late to take Prometheus away during the hold",
-					peak, time.Until(r.LoadStops()).Round(time.Millisecond))
-			}
-			scalePrometheus(ctx, t, r.Model.Namespace, 0)
-			down = time.Now()
-			r.Mark("Prometheus down", down)
-			waits.Since(ctx, t, "MetricsAvailable=False reason MetricsQueryFailed", down, outageDetectDeadline, waits.Fast,
-				r.MetricsCondition(metav1.ConditionFalse, v1alpha1.ReasonMetricsQueryFailed))
-			return ctx
-		}).
-		Assess("while Prometheus is away the replicas hold, through the end of the load", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			// With metrics, the first step down would have come by a window
-			// after the first pass that saw the load gone.
-			until := r.LoadStops().Add(r.Model.RequestDuration() + fixture.PromScrapeInterval + load.LoadReconcileInterval + load.LoadWindow)
-			cond := r.MetricsCondition(metav1.ConditionFalse, v1alpha1.ReasonMetricsQueryFailed)
-			waits.Hold(ctx, t, fmt.Sprintf("%d replicas and MetricsAvailable=False", peak), time.Until(until), waits.Slow,
-				func(ctx context.Context) (bool, string, error) {
-					held, seen, err := r.TotalReplicas(func(total int32, _ map[string]int32) bool { return total == peak })(ctx)
-					if err != nil || !held {
-						return held, seen, err
-					}
-					ok, cseen, err := cond(ctx)
-					return ok, seen + "; " + cseen, err
-				})
-			return ctx
-		}).
-		Assess("Prometheus back: MetricsAvailable=True and the down phase completes", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			scalePrometheus(ctx, t, r.Model.Namespace, 1)
-			back = time.Now()
-			r.Mark("Prometheus back", back)
-			if _, err := apply.WaitDeploymentAvailable(ctx, suite.Kube, r.Model.Namespace, fixture.PromName, spec.RolloutDeadline, waits.Slow); err != nil {
-				t.Fatal(err)
-			}
-			waits.Since(ctx, t, "MetricsAvailable=True", back, spec.ScrapeDeadline, waits.Fast,
-				r.MetricsCondition(metav1.ConditionTrue, v1alpha1.ReasonMetricsFound))
+		WithSetup("Prometheus, the emulated model at 1 replica and the controller on a 20 s window", r.SetUpStep).
+		Assess("the load generator starts its profile", r.StartStep).
+		Assess(fmt.Sprintf("the model scales up to %d replicas during the hold", peak), r.VariantsUpStep(fmt.Sprintf("%d replicas", peak), load.TotalIs(peak))).
+		Assess("Prometheus scaled to 0: MetricsAvailable=False with reason MetricsQueryFailed", fixture.Steps(
+			prometheusAwayDuringHold(r, peak, &down),
+			r.MetricsConditionWithinStep(outageDetectDeadline, &down, "MetricsAvailable=False reason MetricsQueryFailed",
+				metav1.ConditionFalse, v1alpha1.ReasonMetricsQueryFailed),
+		)).
+		Assess("while Prometheus is away the replicas hold, through the end of the load", replicasHeldWhileAway(r, peak)).
+		Assess("Prometheus back: MetricsAvailable=True and the down phase completes", fixture.Steps(
+			prometheusBack(r, &back),
+			r.MetricsConditionWithinStep(spec.ScrapeDeadline, &back, "MetricsAvailable=True", metav1.ConditionTrue, v1alpha1.ReasonMetricsFound),
 			// Prometheus's TSDB starts empty: the replicas count once it
 			// has scraped them, and the first window starts then.
-			budget := spec.RolloutDeadline + r.SettleBudget(peak-outageMin)
-			took := r.WaitTotal(ctx, t, fmt.Sprintf("minReplicas %d", outageMin), outageMin, back, budget)
-			suite.Measure("feature 13: Prometheus back -> model down to %d replicas", took, outageMin)
-			return ctx
-		}).
-		Assess("the timeline: no change while Prometheus was away, one up and one down phase, errors", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			summary, s := r.Finish(ctx, t)
-			load.LogSteps(t, s)
-			for _, st := range s.Steps() {
-				if st.At.After(down) && st.At.Before(back) {
-					t.Errorf("replicas changed while Prometheus was away: %s %d -> %d at %.1fs", st.Variant, st.From, st.To, s.Elapsed(st.At))
-				}
-			}
-			phases := s.Phases()
-			flaps := timeline.Flaps(phases)
-			reaction, settle := load.CycleTimes(r, s, outageMin)
-			r.Report(t, reaction, settle, s.Peak(), flaps, summary)
-			if len(phases) != 2 || !phases[0].Up || phases[1].Up {
-				t.Errorf("phases %s, want one up phase and one down phase (flaps %d)", load.DescribePhases(s, phases), flaps)
-			}
-			if n := len(phases); n > 0 && !phases[n-1].Up && phases[n-1].Start.Before(back) {
-				t.Errorf("the down phase started at %.1fs, before Prometheus came back at %.1fs", s.Elapsed(phases[n-1].Start), s.Elapsed(back))
-			}
-			r.CheckBounds(t, s)
-			load.CheckLoadErrors(t, summary)
-			return ctx
-		}).
+			r.ReplicasWithinStep(spec.RolloutDeadline+r.SettleBudget(peak-outageMin), func() time.Time { return back },
+				fmt.Sprintf("minReplicas %d", outageMin), load.TotalIs(outageMin), func(took time.Duration) {
+					suite.Measure("feature 13: Prometheus back -> model down to %d replicas", took, outageMin)
+				}),
+		)).
+		Assess("the timeline: no change while Prometheus was away, one up and one down phase, errors",
+			r.CheckPhasesStep(outageMin, func(t *testing.T, s timeline.Series) { checkOutage(t, s, down, back) })).
 		WithTeardown("write the timeline, restore the controller's args, delete the namespace", f.TeardownStep).
 		Feature()
 
 	suite.Env.Test(t, feature)
+}
+
+// prometheusAwayDuringHold is a step that fails unless there is time
+// enough (outageDetectDeadline) before the load stops, then scales the
+// run's Prometheus to 0 (within spec.RolloutDeadline) and records when in
+// *down.
+func prometheusAwayDuringHold(r *load.Run, peak int32, down *time.Time) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		if time.Until(r.LoadStops()) < outageDetectDeadline {
+			t.Fatalf("the model reached %d replicas only %s before the load stops: too late to take Prometheus away during the hold",
+				peak, time.Until(r.LoadStops()).Round(time.Millisecond))
+		}
+		scalePrometheus(ctx, t, r.Model.Namespace, 0)
+		*down = time.Now()
+		r.Mark("Prometheus down", *down)
+		return ctx
+	}
+}
+
+// replicasHeldWhileAway is a step that fails if, at any poll until a
+// window after the first pass that would have seen the load gone, the
+// model leaves peak replicas or MetricsAvailable=False with reason
+// MetricsQueryFailed.
+func replicasHeldWhileAway(r *load.Run, peak int32) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		// With metrics, the first step down would have come by a window
+		// after the first pass that saw the load gone.
+		until := r.LoadStops().Add(r.Model.RequestDuration() + fixture.PromScrapeInterval + load.LoadReconcileInterval + load.LoadWindow)
+		cond := r.MetricsCondition(metav1.ConditionFalse, v1alpha1.ReasonMetricsQueryFailed)
+		waits.Hold(ctx, t, fmt.Sprintf("%d replicas and MetricsAvailable=False", peak), time.Until(until), waits.Slow,
+			func(ctx context.Context) (bool, string, error) {
+				held, seen, err := r.TotalReplicas(load.TotalIs(peak))(ctx)
+				if err != nil || !held {
+					return held, seen, err
+				}
+				ok, cseen, err := cond(ctx)
+				return ok, seen + "; " + cseen, err
+			})
+		return ctx
+	}
+}
+
+// prometheusBack is a step that scales the run's Prometheus back to 1,
+// records when in *back and fails unless it is available within
+// spec.RolloutDeadline.
+func prometheusBack(r *load.Run, back *time.Time) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		scalePrometheus(ctx, t, r.Model.Namespace, 1)
+		*back = time.Now()
+		r.Mark("Prometheus back", *back)
+		if _, err := apply.WaitDeploymentAvailable(ctx, suite.Kube, r.Model.Namespace, fixture.PromName, spec.RolloutDeadline, waits.Slow); err != nil {
+			t.Fatal(err)
+		}
+		return ctx
+	}
+}
+
+// checkOutage checks that no replica changed while Prometheus was away
+// (from down to back) and that the down phase started after it was back.
+func checkOutage(t *testing.T, s timeline.Series, down, back time.Time) {
+	t.Helper()
+	for _, st := range s.Steps() {
+		if st.At.After(down) && st.At.Before(back) {
+			t.Errorf("replicas changed while Prometheus was away: %s %d -> %d at %.1fs", st.Variant, st.From, st.To, s.Elapsed(st.At))
+		}
+	}
+	phases := s.Phases()
+	if n := len(phases); n > 0 && !phases[n-1].Up && phases[n-1].Start.Before(back) {
+		t.Errorf("the down phase started at %.1fs, before Prometheus came back at %.1fs", s.Elapsed(phases[n-1].Start), s.Elapsed(back))
+	}
 }
 
 // scalePrometheus sets the replicas of the namespace's Prometheus through

@@ -42,52 +42,49 @@ func TestLoadTwoVariantsByCost(t *testing.T) {
 	feature := features.New("two variants of one model with different costs").
 		WithLabel("area", "scaling").WithLabel("size", "large").
 		WithSetup("register cleanup", f.Setup).
-		WithSetup("Prometheus, the model's cheap variant at 1 replica and its expensive one at 0, the controller on a 20 s window", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			if needed <= cheap.Max {
-				t.Fatalf("feature constants: %d req/s needs %d replicas, which the cheap variant's maxReplicas %d holds alone", variantsRate, needed, cheap.Max)
-			}
-			r.SetUp(ctx, t)
-			return ctx
-		}).
-		Assess("the load generator starts its profile", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.Start(ctx, t)
-			return ctx
-		}).
-		Assess(fmt.Sprintf("scale-up fills the cheap variant first, then adds expensive replicas (the load needs %d)", needed), func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			r.WaitVariants(ctx, t, fmt.Sprintf("%d replicas, %d of them expensive", needed, needed-cheap.Max), r.LoadStart, r.Profile.Duration(),
-				func(total int32, by map[string]int32) bool { return total >= needed && by[costlyVariant] >= 1 })
-			checkCostOrder(t, r.Rec.Snapshot(), true)
-			return ctx
-		}).
-		Assess("the load stops and scale-down removes the expensive replicas first", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		WithSetup("Prometheus, the model's cheap variant at 1 replica and its expensive one at 0, the controller on a 20 s window",
+			fixture.Steps(cheapShortOf(needed, cheap), r.SetUpStep)).
+		Assess("the load generator starts its profile", r.StartStep).
+		Assess(fmt.Sprintf("scale-up fills the cheap variant first, then adds expensive replicas (the load needs %d)", needed), fixture.Steps(
+			r.VariantsUpStep(fmt.Sprintf("%d replicas, %d of them expensive", needed, needed-cheap.Max),
+				func(total int32, by map[string]int32) bool { return total >= needed && by[costlyVariant] >= 1 }),
+			costOrderKept(r, true),
+		)).
+		Assess("the load stops and scale-down removes the expensive replicas first", fixture.Steps(
 			// At most 4 replicas (both variants at their maximum) come down
 			// to 1; the wait allows a window more than that takes.
-			budget := r.SettleBudget(cheap.Max+costly.Max-cheap.Min) + load.LoadWindow
-			r.WaitVariants(ctx, t, "cheap at minReplicas 1 and expensive at 0", r.LoadStops(), budget,
+			r.VariantsDownStep("cheap at minReplicas 1 and expensive at 0", cheap.Max+costly.Max-cheap.Min,
 				func(_ int32, by map[string]int32) bool {
 					return by[cheapVariant] == cheap.Min && by[costlyVariant] == 0
-				})
-			checkCostOrder(t, r.Rec.Snapshot(), false)
-			return ctx
-		}).
-		Assess("the timeline: one up and one down phase, bounds, errors", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			summary, s := r.Finish(ctx, t)
-			load.LogSteps(t, s)
-			phases := s.Phases()
-			flaps := timeline.Flaps(phases)
-			reaction, settle := load.CycleTimes(r, s, 1)
-			r.Report(t, reaction, settle, s.Peak(), flaps, summary)
-			if len(phases) != 2 || !phases[0].Up || phases[1].Up {
-				t.Errorf("phases %s, want one up phase and one down phase (flaps %d)", load.DescribePhases(s, phases), flaps)
-			}
-			r.CheckBounds(t, s)
-			load.CheckLoadErrors(t, summary)
-			return ctx
-		}).
+				}),
+			costOrderKept(r, false),
+		)).
+		Assess("the timeline: one up and one down phase, bounds, errors", r.CheckPhasesStep(cheap.Min, nil)).
 		WithTeardown("write the timeline, restore the controller's args, delete the namespace", f.TeardownStep).
 		Feature()
 
 	suite.Env.Test(t, feature)
+}
+
+// cheapShortOf is a setup step that fails unless the replicas the load
+// needs are more than the cheap variant's maximum (the feature's constants
+// make it add expensive replicas).
+func cheapShortOf(needed int32, cheap fixture.VA) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		if needed <= cheap.Max {
+			t.Fatalf("feature constants: %d req/s needs %d replicas, which the cheap variant's maxReplicas %d holds alone", variantsRate, needed, cheap.Max)
+		}
+		return ctx
+	}
+}
+
+// costOrderKept is a step that checks the cost order of the steps of one
+// direction the run recorded so far (checkCostOrder).
+func costOrderKept(r *load.Run, up bool) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		checkCostOrder(t, r.Rec.Snapshot(), up)
+		return ctx
+	}
 }
 
 // checkCostOrder checks the steps of one direction recorded so far: going

@@ -40,76 +40,64 @@ const (
 func TestScaleUpOnRealMetrics(t *testing.T) {
 	f := fixture.New(suite, "scaleup")
 	var (
-		v         fixture.VA
-		createdAt time.Time // of the VariantAutoscaling
+		// Its namespace and target are set when the stub is deployed.
+		v       = fixture.VA{Name: "saturated", Model: scaleUpModel, Min: 1, Max: 3}
+		created fixture.Change // the VariantAutoscaling's create
 	)
 
 	feature := features.New("scale up on real metrics (Prometheus in the cluster)").
 		WithLabel("area", "scaling").WithLabel("size", "large").
 		WithSetup("register cleanup", f.Setup).
-		WithSetup("load the stub and Prometheus images", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			suite.LoadScaleUpImages(ctx, t)
-			return ctx
-		}).
-		WithSetup("Prometheus scraping a saturated vLLM stub", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		WithSetup("load the stub and Prometheus images", f.ScaleUpImagesLoaded).
+		WithSetup("Prometheus scraping a saturated vLLM stub", fixture.Steps(
 			// The built-in thresholds (0.80 / 5 / 0.10 / 3) apply.
-			f.WithoutConfigMap(ctx, t)
-			ns := f.Namespace(ctx, t)
-			took := fixture.DeployScrapedStub(ctx, t, suite, ns, scaleUpModel, saturatedKv)
-			suite.Measure("feature 10: stub available -> scraped by Prometheus", took)
-			v = fixture.VA{Namespace: ns, Name: "saturated", Model: scaleUpModel, Target: fixture.StubName, Min: 1, Max: 3}
-			return ctx
-		}).
-		WithSetup("the controller on Prometheus", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.ControllerOnPrometheus(ctx, t, v.Namespace, scaleUpReconcileInterval)
-			if err := f.CreateVA(ctx, v); err != nil {
-				t.Fatal(err)
-			}
-			createdAt = time.Now()
-			return ctx
-		}).
-		Assess("the VariantAutoscaling reports MetricsAvailable=True and decides ScaleUp", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			waits.Since(ctx, t, "MetricsAvailable=True and lastAnalysis.decision=ScaleUp", createdAt, spec.ReconcileDeadline, waits.Fast,
-				func(ctx context.Context) (bool, string, error) {
-					obj, err := f.GetVA(ctx, v)
-					if err != nil {
-						return false, err.Error(), nil
-					}
-					metrics := fixture.Condition(obj, v1alpha1.ConditionMetricsAvailable)
-					ok := metrics != nil && metrics.Status == metav1.ConditionTrue &&
-						!obj.Status.LastAnalysis.IsZero() && obj.Status.LastAnalysis.Decision == v1alpha1.DecisionScaleUp
-					return ok, fixture.DescribeCondition(metrics) + "; " + fixture.DescribeAnalysis(obj.Status.LastAnalysis), nil
-				})
-			return ctx
-		}).
-		Assess("the target is scaled from 1 to 2 replicas", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			took := waits.Since(ctx, t, "stub Deployment spec.replicas >= 2", createdAt, scaleUpDeadline, waits.Slow, fixture.StubReplicas(suite, v, 2))
+			f.NoConfigMap,
+			f.ScrapedStubDeployed(&v, saturatedKv, nil, func(took time.Duration) {
+				suite.Measure("feature 10: stub available -> scraped by Prometheus", took)
+			}),
+		)).
+		WithSetup("the controller on Prometheus", fixture.Steps(
+			f.ControllerOnPrometheusOf(&v.Namespace, scaleUpReconcileInterval),
+			f.VACreated(&v, &created),
+		)).
+		Assess("the VariantAutoscaling reports MetricsAvailable=True and decides ScaleUp", f.VADecidesOnMetricsWithin(spec.ReconcileDeadline, &created,
+			"MetricsAvailable=True and lastAnalysis.decision=ScaleUp", &v, v1alpha1.DecisionScaleUp)).
+		Assess("the target is scaled from 1 to 2 replicas", f.StubReplicasWithin(scaleUpDeadline, waits.Slow, &created, "stub Deployment spec.replicas >= 2", &v, 2, func(took time.Duration) {
 			suite.Measure("feature 10: VariantAutoscaling created -> target scaled 1 -> 2 on real metrics", took)
-			return ctx
-		}).
-		Assess("the target stops at maxReplicas 3", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			took := waits.Since(ctx, t, "stub Deployment spec.replicas = 3 (maxReplicas)", createdAt, scaleUpDeadline, waits.Slow, fixture.StubReplicas(suite, v, 3))
-			suite.Measure("feature 10: VariantAutoscaling created -> target at maxReplicas 3", took)
+		})).
+		Assess("the target stops at maxReplicas 3", fixture.Steps(
+			f.StubReplicasWithin(scaleUpDeadline, waits.Slow, &created, "stub Deployment spec.replicas = 3 (maxReplicas)", &v, 3, func(took time.Duration) {
+				suite.Measure("feature 10: VariantAutoscaling created -> target at maxReplicas 3", took)
+			}),
 			// Still saturated at 3: the controller keeps deciding; three
 			// reconciles later the target has not gone above its maximum.
-			waits.Hold(ctx, t, "stub Deployment stays at 3 replicas", 3*scaleUpReconcileInterval, waits.Slow,
-				func(ctx context.Context) (bool, string, error) {
-					d, err := suite.Kube.AppsV1().Deployments(v.Namespace).Get(ctx, v.Target, metav1.GetOptions{})
-					if err != nil {
-						return false, "", err
-					}
-					obj, err := f.GetVA(ctx, v)
-					if err != nil {
-						return false, "", err
-					}
-					got := fixture.ReplicasOf(d.Spec.Replicas)
-					return got == 3 && ptr.Deref(obj.Status.DesiredReplicas, -1) <= 3,
-						fmt.Sprintf("spec.replicas=%d status.desiredReplicas=%d; %s", got, ptr.Deref(obj.Status.DesiredReplicas, -1), fixture.DescribeAnalysis(obj.Status.LastAnalysis)), nil
-				})
-			return ctx
-		}).
+			stubHeldAtMax(f, &v, 3*scaleUpReconcileInterval),
+		)).
 		WithTeardown("restore the controller's args, delete the ConfigMap and the namespace", f.TeardownStep).
 		Feature()
 
 	suite.Env.Test(t, feature)
+}
+
+// stubHeldAtMax is a step that fails if, at any poll during window, the
+// target of *v leaves its maxReplicas or the VariantAutoscaling desires
+// more.
+func stubHeldAtMax(f *fixture.Fixture, v *fixture.VA, window time.Duration) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		waits.Hold(ctx, t, fmt.Sprintf("stub Deployment stays at %d replicas", v.Max), window, waits.Slow,
+			func(ctx context.Context) (bool, string, error) {
+				d, err := f.Suite.Kube.AppsV1().Deployments(v.Namespace).Get(ctx, v.Target, metav1.GetOptions{})
+				if err != nil {
+					return false, "", err
+				}
+				obj, err := f.GetVA(ctx, *v)
+				if err != nil {
+					return false, "", err
+				}
+				got, desired := fixture.ReplicasOf(d.Spec.Replicas), ptr.Deref(obj.Status.DesiredReplicas, -1)
+				return got == v.Max && desired <= v.Max,
+					fmt.Sprintf("spec.replicas=%d status.desiredReplicas=%d; %s", got, desired, fixture.DescribeAnalysis(obj.Status.LastAnalysis)), nil
+			})
+		return ctx
+	}
 }

@@ -68,98 +68,133 @@ func windowStart(now time.Time, lead time.Duration) time.Time {
 func TestScheduledThresholds(t *testing.T) {
 	f := fixture.New(suite, "schedule")
 	var (
-		stub       fixture.VA   // the model with metrics
-		vas        []fixture.VA // stub and others without metrics
-		start, end time.Time
-		stubReady  time.Time // the stub pod is Ready by then
-		rv         string
+		// The model with metrics; its namespace and target are set when the
+		// stub is deployed.
+		stub      = fixture.VA{Name: "scheduled", Model: scheduleModel, Min: 1, Max: 2}
+		vas       []fixture.VA   // stub and others without metrics
+		stubReady time.Time      // the stub pod is Ready by then
+		created   fixture.Change // the VariantAutoscalings' creates
+		written   fixture.Change // the ConfigMap with the window
+		start     fixture.Change // At: the window's start, which the VAs apply
+		logFrom   fixture.Change // At: a second before the window's start
+		end       time.Time      // the window's end
 	)
 
 	feature := features.New("scheduled thresholds switch at the window's start").
 		WithLabel("area", "schedule").WithLabel("size", "large").
 		WithSetup("register cleanup", f.Setup).
-		WithSetup("load the stub and Prometheus images", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			suite.LoadScaleUpImages(ctx, t)
-			return ctx
-		}).
-		WithSetup("Prometheus scraping a vLLM stub at KV-cache usage 0.50", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			f.WithoutConfigMap(ctx, t)
-			ns := f.Namespace(ctx, t)
-			fixture.DeployScrapedStub(ctx, t, suite, ns, scheduleModel, scheduleKv)
-			stubReady = time.Now()
-			stub = fixture.VA{Namespace: ns, Name: "scheduled", Model: scheduleModel, Target: fixture.StubName, Min: 1, Max: 2}
-			vas = []fixture.VA{stub,
-				{Namespace: ns, Name: "other-a", Model: "e2e/other-a"},
-				{Namespace: ns, Name: "other-b", Model: "e2e/other-b"},
-				{Namespace: ns, Name: "other-c", Model: "e2e/other-c"},
-			}
-			f.ControllerOnPrometheus(ctx, t, ns, scheduleReconcileInterval)
-			f.CreateVAs(ctx, t, len(vas), vas...)
-			return ctx
-		}).
-		WithSetup("a default entry with a peak window starting 20-80 s from now", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			// After the stub's settle period, with a margin.
-			settled := time.Until(stubReady.Add(scheduleReconcileInterval + fixture.PromScrapeInterval + 5*time.Second))
-			start = windowStart(time.Now().UTC(), max(windowLead, settled))
-			end = start.Add(windowLength)
-			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.Entry(
-				"kvCacheThreshold: 0.80",
-				"queueLengthThreshold: 5",
-				"kvSpareTrigger: 0.10",
-				"queueSpareTrigger: 3",
-				"schedules:",
-				"  - name: peak",
-				"    days: ["+start.Weekday().String()[:3]+"]",
-				`    start: "`+start.Format("15:04")+`"`,
-				`    end: "`+end.Format("15:04")+`"`,
-				"    timeZone: UTC",
-				"    kvSpareTrigger: 0.40",
-			)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rv = cm.ResourceVersion
-			t.Logf("window peak: %s to %s UTC, starting in %s", start.Format(time.RFC3339), end.Format(time.RFC3339), time.Until(start).Round(time.Millisecond))
-			return ctx
-		}).
-		Assess("before the window, the entry's own thresholds apply and the model needs nothing", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			before := fixture.Applied("0.80", 5, "0.10", 3, v1alpha1.ConfigSourceDefault, rv)
-			waits.For(ctx, t, "VariantAutoscalings on the default entry, outside its window", time.Until(start), waits.Slow,
-				f.AppliedConfigs(fixture.ExpectAll(vas, before)))
-			waits.For(ctx, t, "the model's analysis: NoChange", time.Until(start), waits.Slow, f.Decision(stub, v1alpha1.DecisionNoChange, ""))
-			// Nothing switches early: the window is not active yet.
-			if hold := time.Until(start) - time.Second; hold > 0 {
-				waits.Hold(ctx, t, "no VariantAutoscaling in the window before its start", hold, waits.Slow,
-					f.AppliedConfigs(fixture.ExpectAll(vas, before)))
-			}
-			return ctx
-		}).
-		Assess("at the window's start every VariantAutoscaling applies its thresholds within 3 s", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			in := fixture.Inheriting(fixture.Applied("0.80", 5, "0.40", 3, "default#peak", rv),
-				"kvCacheThreshold=default,queueLengthThreshold=default,queueSpareTrigger=default")
-			in.Window, in.WindowEnds = "peak", &metav1.Time{Time: end}
-			took := waits.Since(ctx, t, "every VariantAutoscaling in window peak", start, boundaryDeadline, waits.Fast,
-				f.AppliedConfigs(fixture.ExpectAll(vas, in)))
-			suite.Measure("feature 19: window start -> %d VariantAutoscalings on its thresholds", took, len(vas))
-			lines := suite.WaitLogs(ctx, t, start.Add(-time.Second), boundaryDeadline, zaplog.Query{
+		WithSetup("load the stub and Prometheus images", f.ScaleUpImagesLoaded).
+		WithSetup("Prometheus scraping a vLLM stub at KV-cache usage 0.50", fixture.Steps(
+			f.NoConfigMap,
+			f.ScrapedStubDeployed(&stub, scheduleKv, &stubReady, nil),
+			f.ControllerOnPrometheusOf(&stub.Namespace, scheduleReconcileInterval),
+			f.VAsCreated(&created, &vas, 0, 0, func([]string) []fixture.VA {
+				ns := stub.Namespace
+				return []fixture.VA{stub,
+					{Namespace: ns, Name: "other-a", Model: "e2e/other-a"},
+					{Namespace: ns, Name: "other-b", Model: "e2e/other-b"},
+					{Namespace: ns, Name: "other-c", Model: "e2e/other-c"},
+				}
+			}),
+		)).
+		WithSetup("a default entry with a peak window starting 20-80 s from now", peakWindowWritten(f, &stubReady, &written, &start, &logFrom, &end)).
+		Assess("before the window, the entry's own thresholds apply and the model needs nothing", entryThresholdsUntilStart(f, &vas, &stub, &written, &start)).
+		Assess("at the window's start every VariantAutoscaling applies its thresholds within 3 s", fixture.Steps(
+			f.VAsApplyConfigWithin(boundaryDeadline, waits.Fast, &start, "every VariantAutoscaling in window peak",
+				fixture.All(&vas, func() v1alpha1.AppliedCapacityConfig { return inPeakWindow(written.ResourceVersion, end) }),
+				func(took time.Duration) {
+					suite.Measure("feature 19: window start -> %d VariantAutoscalings on its thresholds", took, len(vas))
+				}),
+			f.ControllerLogsWithin(boundaryDeadline, &logFrom, boundaryCountsAll(&vas), zaplog.Query{
 				Level: spec.LevelInfo, Msg: msgBoundary,
 				Fields: map[string]string{"windows": `["default#peak"]`, "entries": `["default"]`},
-			})
-			count, _ := lines[0].Field("count")
-			if n, err := strconv.Atoi(count); err != nil || n < len(vas) {
-				t.Errorf("%q: count=%q, want at least %d", msgBoundary, count, len(vas))
-			}
-			return ctx
-		}).
-		Assess("the model becomes short of spare capacity: ScaleUp to 2 replicas", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			waits.Since(ctx, t, "the model's analysis under the window: ScaleUp", start, boundaryDecisionDeadline, waits.Fast,
-				f.Decision(stub, v1alpha1.DecisionScaleUp, "average spare KV capacity 0.30 is below kvSpareTrigger 0.40"))
-			took := waits.Since(ctx, t, "stub Deployment spec.replicas >= 2", start, boundaryDecisionDeadline, waits.Fast, fixture.StubReplicas(suite, stub, 2))
-			suite.Measure("feature 19: window start -> target scaled 1 -> 2", took)
-			return ctx
-		}).
+			}),
+		)).
+		Assess("the model becomes short of spare capacity: ScaleUp to 2 replicas", fixture.Steps(
+			f.VADecidesWithin(boundaryDecisionDeadline, &start, "the model's analysis under the window: ScaleUp", &stub,
+				v1alpha1.DecisionScaleUp, "average spare KV capacity 0.30 is below kvSpareTrigger 0.40"),
+			f.StubReplicasWithin(boundaryDecisionDeadline, waits.Fast, &start, "stub Deployment spec.replicas >= 2", &stub, 2, func(took time.Duration) {
+				suite.Measure("feature 19: window start -> target scaled 1 -> 2", took)
+			}),
+		)).
 		WithTeardown("restore the controller's args, delete the ConfigMap and the namespace", f.TeardownStep).
 		Feature()
 
 	suite.Env.Test(t, feature)
+}
+
+// peakWindowWritten is a setup step that plans window peak, starting at
+// the first whole minute at least windowLead from now and after the
+// stub's settle period from *stubReady (with a margin), windowLength
+// long: its start in start (and a second before it in logFrom, whence
+// the boundary's log line is read), its end in *end. Then it writes the
+// default entry with the window, recorded in written, and logs the plan.
+func peakWindowWritten(f *fixture.Fixture, stubReady *time.Time, written, start, logFrom *fixture.Change, end *time.Time) features.Func {
+	planned := func(ctx context.Context, _ *testing.T, _ *envconf.Config) context.Context {
+		// After the stub's settle period, with a margin.
+		settled := time.Until(stubReady.Add(scheduleReconcileInterval + fixture.PromScrapeInterval + 5*time.Second))
+		start.At = windowStart(time.Now().UTC(), max(windowLead, settled))
+		logFrom.At = start.At.Add(-time.Second)
+		*end = start.At.Add(windowLength)
+		return ctx
+	}
+	logged := func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		t.Logf("window peak: %s to %s UTC, starting in %s", start.At.Format(time.RFC3339), end.Format(time.RFC3339), time.Until(start.At).Round(time.Millisecond))
+		return ctx
+	}
+	return fixture.Steps(planned, f.ConfigMapPutOf(written, func() map[string]string {
+		return map[string]string{"default": fixture.Entry(
+			"kvCacheThreshold: 0.80",
+			"queueLengthThreshold: 5",
+			"kvSpareTrigger: 0.10",
+			"queueSpareTrigger: 3",
+			"schedules:",
+			"  - name: peak",
+			"    days: ["+start.At.Weekday().String()[:3]+"]",
+			`    start: "`+start.At.Format("15:04")+`"`,
+			`    end: "`+end.Format("15:04")+`"`,
+			"    timeZone: UTC",
+			"    kvSpareTrigger: 0.40",
+		)}
+	}), logged)
+}
+
+// entryThresholdsUntilStart is a step that waits, until the window's start,
+// for every VariantAutoscaling of *vas to show the default entry's own
+// thresholds at the resourceVersion of written and for *stub's analysis to
+// decide NoChange, then fails if any of them switches before the last
+// second before the start.
+func entryThresholdsUntilStart(f *fixture.Fixture, vas *[]fixture.VA, stub *fixture.VA, written, start *fixture.Change) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		before := fixture.Applied("0.80", 5, "0.10", 3, v1alpha1.ConfigSourceDefault, written.ResourceVersion)
+		waits.For(ctx, t, "VariantAutoscalings on the default entry, outside its window", time.Until(start.At), waits.Slow,
+			f.AppliedConfigs(fixture.ExpectAll(*vas, before)))
+		waits.For(ctx, t, "the model's analysis: NoChange", time.Until(start.At), waits.Slow, f.Decision(*stub, v1alpha1.DecisionNoChange, ""))
+		// Nothing switches early: the window is not active yet.
+		if hold := time.Until(start.At) - time.Second; hold > 0 {
+			waits.Hold(ctx, t, "no VariantAutoscaling in the window before its start", hold, waits.Slow,
+				f.AppliedConfigs(fixture.ExpectAll(*vas, before)))
+		}
+		return ctx
+	}
+}
+
+// inPeakWindow is the status.appliedConfig of a VariantAutoscaling in
+// window peak (until end) of the default entry at resourceVersion rv.
+func inPeakWindow(rv string, end time.Time) v1alpha1.AppliedCapacityConfig {
+	in := fixture.Inheriting(fixture.Applied("0.80", 5, "0.40", 3, "default#peak", rv),
+		"kvCacheThreshold=default,queueLengthThreshold=default,queueSpareTrigger=default")
+	in.Window, in.WindowEnds = "peak", &metav1.Time{Time: end}
+	return in
+}
+
+// boundaryCountsAll checks that the boundary's line counts at least every
+// VariantAutoscaling of *vas.
+func boundaryCountsAll(vas *[]fixture.VA) func(t *testing.T, lines []zaplog.Entry) {
+	return func(t *testing.T, lines []zaplog.Entry) {
+		count, _ := lines[0].Field("count")
+		if n, err := strconv.Atoi(count); err != nil || n < len(*vas) {
+			t.Errorf("%q: count=%q, want at least %d", msgBoundary, count, len(*vas))
+		}
+	}
 }

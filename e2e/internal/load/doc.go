@@ -5,6 +5,7 @@
 // per variant, records the timeline (package internal/timeline), starts
 // the load Job and checks the cycle it drives: reaction and settle-down
 // against their budgets, one up and one down phase, the VAs' bounds and the
-// load generator's errors. The Assess steps the features share (StartStep,
-// ScaleUpStep, ScaleDownStep, CheckCycleStep) are step constructors.
+// load generator's errors. The steps the features share (SetUpStep,
+// StartStep, ScaleUpStep, ScaleDownStep, CheckCycleStep and the others of
+// steps.go) are step constructors.
 package load

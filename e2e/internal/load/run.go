@@ -350,8 +350,7 @@ func (r *Run) TotalReplicas(want func(total int32, byVariant map[string]int32) b
 // deadline of since.
 func (r *Run) WaitTotal(ctx context.Context, t *testing.T, what string, want int32, since time.Time, deadline time.Duration) time.Duration {
 	t.Helper()
-	return waits.Since(ctx, t, what, since, deadline, loadPoll,
-		r.TotalReplicas(func(total int32, _ map[string]int32) bool { return total == want }))
+	return r.WaitVariants(ctx, t, what, since, deadline, TotalIs(want))
 }
 
 // Finish waits for the load Job to complete, returns the load generator's

@@ -17,6 +17,21 @@ import (
 	"github.com/wva-project/wva/modules/api/v1alpha1"
 )
 
+// SetUpStep is the Setup step that sets the run up (Run.SetUp).
+func (r *Run) SetUpStep(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+	r.SetUp(ctx, t)
+	return ctx
+}
+
+// NamespaceStep is the step that records the run's namespace in *ns (set
+// by SetUpStep), for steps built before it that read it later.
+func (r *Run) NamespaceStep(ns *string) features.Func {
+	return func(ctx context.Context, _ *testing.T, _ *envconf.Config) context.Context {
+		*ns = r.Model.Namespace
+		return ctx
+	}
+}
+
 // StartStep is the Assess step that starts the load (Run.Start).
 func (r *Run) StartStep(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
 	r.Start(ctx, t)
@@ -26,21 +41,69 @@ func (r *Run) StartStep(ctx context.Context, t *testing.T, _ *envconf.Config) co
 // ScaleUpStep is the Assess step that waits, until the load stops, for the
 // model to reach peak replicas, measured under feature's name.
 func (r *Run) ScaleUpStep(feature string, peak int32) features.Func {
-	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-		took := r.WaitTotal(ctx, t, fmt.Sprintf("%d replicas", peak), peak, r.LoadStart, r.Profile.Duration())
+	return r.ReplicasWithinStep(r.Profile.Duration(), r.loadStarted, fmt.Sprintf("%d replicas", peak), TotalIs(peak), func(took time.Duration) {
 		r.f.Suite.Measure("%s: load starts -> %d replicas", took, feature, peak)
+	})
+}
+
+// VariantsUpStep is the Assess step that waits, until the load stops, for
+// want to hold for the model's replicas (in all and by variant).
+func (r *Run) VariantsUpStep(what string, want func(total int32, byVariant map[string]int32) bool) features.Func {
+	return r.ReplicasWithinStep(r.Profile.Duration(), r.loadStarted, what, want, nil)
+}
+
+// ScaleDownStep is the Assess step that waits for the model to come back
+// from peak to minimum replicas after the load (VariantsDownStep).
+func (r *Run) ScaleDownStep(peak, minimum int32) features.Func {
+	return r.VariantsDownStep(fmt.Sprintf("minReplicas %d", minimum), peak-minimum, TotalIs(minimum))
+}
+
+// VariantsDownStep is the Assess step that waits, from the end of the
+// load, for want to hold for the model's replicas once they came down by
+// steps. The wait allows a window more than the budget (SettleBudget), so
+// that a slow step-down is measured and reported by the timeline's check
+// rather than cut.
+func (r *Run) VariantsDownStep(what string, steps int32, want func(total int32, byVariant map[string]int32) bool) features.Func {
+	budget := func() time.Duration { return r.SettleBudget(steps) + LoadWindow }
+	return r.replicasWithin(budget, r.LoadStops, what, want, nil)
+}
+
+// ReplicasWithinStep is the Assess step that waits until want holds for
+// the model's replicas (in all and by variant), and fails unless that
+// happens within d of since (called when the step runs: a time an earlier
+// step recorded). It hands the time from since to measure (when not nil).
+func (r *Run) ReplicasWithinStep(d time.Duration, since func() time.Time, what string, want func(total int32, byVariant map[string]int32) bool, measure func(took time.Duration)) features.Func {
+	return r.replicasWithin(func() time.Duration { return d }, since, what, want, measure)
+}
+
+// replicasWithin is ReplicasWithinStep with the deadline computed when the
+// step runs (from the run's mode and model, which a feature may set after
+// building its steps).
+func (r *Run) replicasWithin(d func() time.Duration, since func() time.Time, what string, want func(total int32, byVariant map[string]int32) bool, measure func(took time.Duration)) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		took := r.WaitVariants(ctx, t, what, since(), d(), want)
+		if measure != nil {
+			measure(took)
+		}
 		return ctx
 	}
 }
 
-// ScaleDownStep is the Assess step that waits for the model to come back
-// from peak to minimum replicas after the load. The wait allows a window
-// more than the budget, so that a slow step-down is measured and reported
-// by CheckCycleStep rather than cut.
-func (r *Run) ScaleDownStep(peak, minimum int32) features.Func {
+// TotalIs is a condition on the model's replicas: n in all.
+func TotalIs(n int32) func(total int32, byVariant map[string]int32) bool {
+	return func(total int32, _ map[string]int32) bool { return total == n }
+}
+
+// loadStarted is when the load generator started its profile (Start).
+func (r *Run) loadStarted() time.Time { return r.LoadStart }
+
+// MetricsConditionWithinStep is the Assess step that polls every
+// waits.Fast until every VariantAutoscaling of the run has
+// MetricsAvailable with status and reason (MetricsCondition), and fails
+// unless that happens within d of *since.
+func (r *Run) MetricsConditionWithinStep(d time.Duration, since *time.Time, what string, status metav1.ConditionStatus, reason string) features.Func {
 	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-		budget := r.SettleBudget(peak - minimum)
-		r.WaitTotal(ctx, t, fmt.Sprintf("minReplicas %d", minimum), minimum, r.LoadStops(), budget+LoadWindow)
+		waits.Since(ctx, t, what, *since, d, waits.Fast, r.MetricsCondition(status, reason))
 		return ctx
 	}
 }
@@ -55,19 +118,49 @@ func (r *Run) CheckCycleStep(peak, minimum int32) features.Func {
 	}
 }
 
+// CheckPhasesStep is the Assess step that waits for the load Job and
+// checks the timeline of a cycle down to minimum replicas more loosely
+// than CheckCycleStep (checkPhases); check (when not nil) checks more of
+// the series, last.
+func (r *Run) CheckPhasesStep(minimum int32, check func(t *testing.T, s timeline.Series)) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		summary, s := r.Finish(ctx, t)
+		checkPhases(t, r, s, summary, minimum, check)
+		return ctx
+	}
+}
+
+// DesiredScrapedStep is the Setup step that waits until the run's
+// Prometheus has every VariantAutoscaling's wva_desired_replicas, within
+// spec.ScrapeDeadline (WaitDesiredScraped), measured under feature's name.
+func (r *Run) DesiredScrapedStep(feature string) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		took := r.WaitDesiredScraped(ctx, t)
+		r.f.Suite.Measure("%s: VariantAutoscalings analysed -> wva_desired_replicas scraped", took, feature)
+		return ctx
+	}
+}
+
+// ScaledObjectsReadyStep is the Setup step that creates a ScaledObject
+// per VariantAutoscaling and waits until each is Ready with its HPA,
+// within spec.KedaReadyDeadline (CreateScaledObjects), measured under
+// feature's name.
+func (r *Run) ScaledObjectsReadyStep(feature string) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		took := r.CreateScaledObjects(ctx, t)
+		r.f.Suite.Measure("%s: ScaledObjects created -> Ready with their HPAs", took, feature)
+		return ctx
+	}
+}
+
 // checkCycle reports the run's summary line and checks a load cycle from
 // minimum to peak and back: the reaction to saturation, the settle-down
 // time and its steps, no flapping, the bounds and the load generator's
 // errors.
 func checkCycle(t *testing.T, r *Run, s timeline.Series, summary workload.Summary, peak, minimum int32) {
 	t.Helper()
-	LogSteps(t, s)
 	steps := s.Steps()
-	phases := s.Phases()
-	flaps := timeline.Flaps(phases)
-
-	reaction, settle := CycleTimes(r, s, minimum)
-	r.Report(t, reaction, settle, s.Peak(), flaps, summary)
+	phases, flaps, reaction, settle := reportCycle(t, r, s, summary, minimum)
 
 	saturated, _ := r.saturation(1)
 	if reaction == noTime {
@@ -108,6 +201,34 @@ func checkCycle(t *testing.T, r *Run, s timeline.Series, summary workload.Summar
 	CheckLoadErrors(t, summary)
 }
 
+// checkPhases reports the run's summary line and checks a load cycle down
+// to minimum replicas: one up and one down phase (flaps only reported),
+// check (when not nil), the bounds and the load generator's errors.
+func checkPhases(t *testing.T, r *Run, s timeline.Series, summary workload.Summary, minimum int32, check func(t *testing.T, s timeline.Series)) {
+	t.Helper()
+	phases, flaps, _, _ := reportCycle(t, r, s, summary, minimum)
+	if len(phases) != 2 || !phases[0].Up || phases[1].Up {
+		t.Errorf("phases %s, want one up phase and one down phase (flaps %d)", DescribePhases(s, phases), flaps)
+	}
+	if check != nil {
+		check(t, s)
+	}
+	r.CheckBounds(t, s)
+	CheckLoadErrors(t, summary)
+}
+
+// reportCycle logs the steps of the series and reports the run's summary
+// line; it returns the series' phases, their flaps and the cycle's times
+// (CycleTimes).
+func reportCycle(t *testing.T, r *Run, s timeline.Series, summary workload.Summary, minimum int32) (phases []timeline.Phase, flaps int, reaction, settle time.Duration) {
+	LogSteps(t, s)
+	phases = s.Phases()
+	flaps = timeline.Flaps(phases)
+	reaction, settle = CycleTimes(r, s, minimum)
+	r.Report(t, reaction, settle, s.Peak(), flaps, summary)
+	return phases, flaps, reaction, settle
+}
+
 // MetricsCondition is a poll.Condition that holds when every
 // VariantAutoscaling of the run has MetricsAvailable with status and
 // reason, and a message.
@@ -129,8 +250,8 @@ func (r *Run) MetricsCondition(status metav1.ConditionStatus, reason string) fun
 }
 
 // WaitVariants waits until want holds for the model's replicas (in all and
-// by variant), within deadline of since.
-func (r *Run) WaitVariants(ctx context.Context, t *testing.T, what string, since time.Time, deadline time.Duration, want func(int32, map[string]int32) bool) {
+// by variant), within deadline of since, and returns the time from since.
+func (r *Run) WaitVariants(ctx context.Context, t *testing.T, what string, since time.Time, deadline time.Duration, want func(int32, map[string]int32) bool) time.Duration {
 	t.Helper()
-	waits.Since(ctx, t, what, since, deadline, loadPoll, r.TotalReplicas(want))
+	return waits.Since(ctx, t, what, since, deadline, loadPoll, r.TotalReplicas(want))
 }
