@@ -68,7 +68,7 @@ func (w *warningRecorder) take() []string {
 
 // configMapsWithWarnings is the ConfigMaps client of the controller's
 // namespace on a client that records the API server's warnings.
-func configMapsWithWarnings(t *testing.T) (func(ctx context.Context, data map[string]string, dryRun bool) error, *warningRecorder) {
+func configMapsWithWarnings(t *testing.T) (configMapPut, *warningRecorder) {
 	t.Helper()
 	rec := &warningRecorder{}
 	cfg := rest.CopyConfig(suite.REST)
@@ -111,63 +111,82 @@ func TestConfigAdmission(t *testing.T) {
 		WithLabel("area", "security").WithLabel("size", "small").
 		WithSetup("register cleanup", f.Setup).
 		WithSetup("no ConfigMap", f.NoConfigMap).
-		Assess("warn: a ConfigMap with a typo is stored, with the spec's reason as a warning", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			// Dry runs until the webhook answers (its certificate is ready).
-			waits.For(ctx, t, "a dry-run write returns the warning", admissionDeadline, waits.Slow, func(ctx context.Context) (bool, string, error) {
-				if err := put(ctx, typoData, true); err != nil {
-					return false, err.Error(), nil
-				}
-				got := warnings.take()
-				return hasWarning(got, spec.MsgInvalidEntry, "key="+typoKey, typoReason), fmt.Sprintf("warnings %q", got), nil
-			})
-			if err := put(ctx, typoData, false); err != nil {
-				t.Fatalf("warn mode rejected the write: %v", err)
-			}
-			if got := warnings.take(); !hasWarning(got, spec.MsgInvalidEntry, "key="+typoKey, typoReason) {
-				t.Errorf("the stored write returned warnings %q, want the invalid entry %s", got, typoKey)
-			}
-			cm, err := suite.Kube.CoreV1().ConfigMaps(manifests.Namespace).Get(ctx, manifests.ConfigMapName, metav1.GetOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if cm.Data[typoKey] != typoData[typoKey] {
-				t.Errorf("ConfigMap holds %q under %s, want the written entry", cm.Data[typoKey], typoKey)
-			}
-			return ctx
-		}).
-		Assess("enforce: the same write is rejected with the reason; a valid one is admitted", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			orig, err := suite.ControllerArgs(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f.OnTeardown("restoring the controller's args", func(ctx context.Context) error {
-				_, err := suite.SetControllerArgs(ctx, orig, spec.RolloutDeadline)
-				return err
-			})
-			if _, err := suite.SetControllerArgs(ctx, cluster.WithFlags(orig, "--config-admission=enforce"), spec.RolloutDeadline); err != nil {
-				t.Fatal(err)
-			}
-			bad := map[string]string{"default": fixture.DefaultEntry, typoKey: typoData[typoKey] + "queueLengthThreshold: 7\n"}
-			var rejection string
-			waits.For(ctx, t, "the write with the typo is rejected", admissionDeadline, waits.Slow, func(ctx context.Context) (bool, string, error) {
-				err := put(ctx, bad, true)
-				if err == nil {
-					return false, "admitted", nil
-				}
-				rejection = err.Error()
-				return strings.Contains(rejection, msgRejected) && strings.Contains(rejection, "key="+typoKey) &&
-					strings.Contains(rejection, typoReason), rejection, nil
-			})
-			t.Logf("rejected: %s", rejection)
-			if err := put(ctx, map[string]string{"default": fixture.DefaultEntry}, false); err != nil {
-				t.Errorf("enforce mode rejected a valid ConfigMap: %v", err)
-			}
-			return ctx
-		}).
+		Assess("warn: a ConfigMap with a typo is stored, with the spec's reason as a warning", warnModeStoresWithWarning(put, warnings)).
+		Assess("enforce: the same write is rejected with the reason; a valid one is admitted", enforceModeRejects(f, put)).
 		WithTeardown("restore the controller's args, delete the ConfigMap", f.TeardownStep).
 		Feature()
 
 	suite.Env.Test(t, feature)
+}
+
+// configMapPut writes the ConfigMap with data, as a dry run when dryRun.
+type configMapPut func(ctx context.Context, data map[string]string, dryRun bool) error
+
+// warnModeStoresWithWarning is a step that dry-runs the ConfigMap with the
+// typo until the webhook answers with the spec's reason as a warning
+// (within admissionDeadline), then writes it for real and fails unless the
+// write is stored with the same warning.
+func warnModeStoresWithWarning(put configMapPut, warnings *warningRecorder) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		// Dry runs until the webhook answers (its certificate is ready).
+		waits.For(ctx, t, "a dry-run write returns the warning", admissionDeadline, waits.Slow, func(ctx context.Context) (bool, string, error) {
+			if err := put(ctx, typoData, true); err != nil {
+				return false, err.Error(), nil
+			}
+			got := warnings.take()
+			return hasWarning(got, spec.MsgInvalidEntry, "key="+typoKey, typoReason), fmt.Sprintf("warnings %q", got), nil
+		})
+		if err := put(ctx, typoData, false); err != nil {
+			t.Fatalf("warn mode rejected the write: %v", err)
+		}
+		if got := warnings.take(); !hasWarning(got, spec.MsgInvalidEntry, "key="+typoKey, typoReason) {
+			t.Errorf("the stored write returned warnings %q, want the invalid entry %s", got, typoKey)
+		}
+		cm, err := suite.Kube.CoreV1().ConfigMaps(manifests.Namespace).Get(ctx, manifests.ConfigMapName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cm.Data[typoKey] != typoData[typoKey] {
+			t.Errorf("ConfigMap holds %q under %s, want the written entry", cm.Data[typoKey], typoKey)
+		}
+		return ctx
+	}
+}
+
+// enforceModeRejects is a step that restarts the controller with
+// --config-admission=enforce (its args restored at teardown), waits until
+// a write with the typo is rejected with the spec's reason (within
+// admissionDeadline), and fails if a valid ConfigMap is then rejected.
+func enforceModeRejects(f *fixture.Fixture, put configMapPut) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		orig, err := suite.ControllerArgs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.OnTeardown("restoring the controller's args", func(ctx context.Context) error {
+			_, err := suite.SetControllerArgs(ctx, orig, spec.RolloutDeadline)
+			return err
+		})
+		if _, err := suite.SetControllerArgs(ctx, cluster.WithFlags(orig, "--config-admission=enforce"), spec.RolloutDeadline); err != nil {
+			t.Fatal(err)
+		}
+		bad := map[string]string{"default": fixture.DefaultEntry, typoKey: typoData[typoKey] + "queueLengthThreshold: 7\n"}
+		var rejection string
+		waits.For(ctx, t, "the write with the typo is rejected", admissionDeadline, waits.Slow, func(ctx context.Context) (bool, string, error) {
+			err := put(ctx, bad, true)
+			if err == nil {
+				return false, "admitted", nil
+			}
+			rejection = err.Error()
+			return strings.Contains(rejection, msgRejected) && strings.Contains(rejection, "key="+typoKey) &&
+				strings.Contains(rejection, typoReason), rejection, nil
+		})
+		t.Logf("rejected: %s", rejection)
+		if err := put(ctx, map[string]string{"default": fixture.DefaultEntry}, false); err != nil {
+			t.Errorf("enforce mode rejected a valid ConfigMap: %v", err)
+		}
+		return ctx
+	}
 }
 
 // hasWarning reports whether one of warnings contains every part.
