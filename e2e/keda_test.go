@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
-	"github.com/wva-project/wva/e2e/internal/apply"
 	"github.com/wva-project/wva/e2e/internal/cluster"
 	"github.com/wva-project/wva/e2e/internal/fixture"
 	"github.com/wva-project/wva/e2e/internal/keda"
@@ -54,129 +53,128 @@ func TestKEDARuns(t *testing.T) {
 	var (
 		settings   cluster.KedaSettings
 		ns         string
-		createdAt  time.Time // of the ScaledObject
+		created    time.Time // of the ScaledObject
 		metricName string
 	)
 
 	feature := features.New("KEDA runs").
 		WithLabel("area", "scaling").WithLabel("size", "large").
 		WithSetup("register cleanup", f.Setup).
-		WithSetup("load the KEDA, stub and Prometheus images", func(ctx context.Context, t *testing.T, cfg *envconf.Config) context.Context {
-			ctx = fixture.LoadKEDAStep(suite, &settings)(ctx, t, cfg)
-			suite.LoadScaleUpImages(ctx, t)
-			return ctx
-		}).
+		WithSetup("load the KEDA, stub and Prometheus images", fixture.Steps(fixture.LoadKEDAStep(suite, &settings), f.ScaleUpImagesLoaded)).
 		WithSetup("install KEDA from its module's manifests", fixture.InstallKEDAStep(f, &settings, &ns, "KEDA runs")).
-		WithSetup("Prometheus scraping a vLLM stub with 6 waiting requests, and a target Deployment", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			ns = f.Namespace(ctx, t)
-			if err := fixture.DeployPrometheus(ctx, suite, ns, suite.Opts.PromImage, fixture.ScrapeWorkloads); err != nil {
-				t.Fatal(err)
-			}
-			create := metav1.CreateOptions{FieldManager: cluster.FieldManager}
-			stub := fixture.StubDeployment(ns, suite.Opts.StubImage, kedaModel, 0.1, kedaQueue, 1)
-			if _, err := suite.Kube.AppsV1().Deployments(ns).Create(ctx, stub, create); err != nil {
-				t.Fatalf("creating Deployment %s/%s: %v", ns, stub.Name, err)
-			}
-			target := fixture.PauseDeployment(ns, kedaTarget, 1)
-			if _, err := suite.Kube.AppsV1().Deployments(ns).Create(ctx, target, create); err != nil {
-				t.Fatalf("creating Deployment %s/%s: %v", ns, target.Name, err)
-			}
-			for _, name := range []string{fixture.PromName, fixture.StubName, kedaTarget} {
-				if _, err := apply.WaitDeploymentAvailable(ctx, suite.Kube, ns, name, spec.RolloutDeadline, waits.Slow); err != nil {
-					t.Fatal(err)
-				}
-			}
-			query := kedaQuery(ns)
-			waits.For(ctx, t, "Prometheus has the stub's waiting requests", spec.ScrapeDeadline, waits.Slow,
-				func(ctx context.Context) (bool, string, error) {
-					got, err := fixture.PromQuery(ctx, suite, ns, query)
-					if err != nil {
-						return false, err.Error(), nil
-					}
-					return len(got) == 1 && got[""] == kedaQueue, fmt.Sprintf("%s -> %v", query, got), nil
-				})
-			return ctx
-		}).
-		Assess("a ScaledObject with a prometheus trigger becomes Ready and KEDA creates its HPA", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			so, err := keda.ScaledObject(ns, kedaScaledObject, keda.ScaledObjectSpec{
-				Target: kedaTarget, MinReplicas: 1, MaxReplicas: kedaMaxReplicas, PollingInterval: 5,
-				Triggers: []keda.Trigger{keda.PrometheusTrigger(
-					fmt.Sprintf("http://%s.%s.svc:%d", fixture.PromName, ns, fixture.PromPort), kedaQuery(ns), fmt.Sprint(kedaThreshold))},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := suite.Dyn.Resource(keda.ScaledObjectResource).Namespace(ns).Create(ctx, so, metav1.CreateOptions{FieldManager: cluster.FieldManager}); err != nil {
-				t.Fatalf("creating ScaledObject %s/%s: %v", ns, kedaScaledObject, err)
-			}
-			createdAt = time.Now()
-			var status keda.ScaledObjectStatus
-			took := waits.Since(ctx, t, "ScaledObject Ready=True with its HPA", createdAt, spec.KedaReadyDeadline, waits.Slow,
-				func(ctx context.Context) (bool, string, error) {
-					obj, err := suite.Dyn.Resource(keda.ScaledObjectResource).Namespace(ns).Get(ctx, kedaScaledObject, metav1.GetOptions{})
-					if err != nil {
-						return false, err.Error(), nil
-					}
-					status = keda.StatusOf(obj)
-					if status.Ready != string(metav1.ConditionTrue) || status.HPAName == "" || len(status.ExternalMetricNames) != 1 {
-						return false, status.String(), nil
-					}
-					hpa, err := suite.Kube.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, status.HPAName, metav1.GetOptions{})
-					if err != nil {
-						return false, status.String() + "; HPA: " + err.Error(), nil
-					}
-					if hpa.Spec.ScaleTargetRef.Name != kedaTarget || hpa.Spec.MaxReplicas != kedaMaxReplicas {
-						return false, fmt.Sprintf("%s; HPA targets %s, max %d", status, hpa.Spec.ScaleTargetRef.Name, hpa.Spec.MaxReplicas), nil
-					}
-					return true, status.String(), nil
-				})
-			metricName = status.ExternalMetricNames[0]
-			suite.Measure("KEDA runs: ScaledObject created -> Ready with HPA %s", took, status.HPAName)
-			return ctx
-		}).
-		Assess("the external metrics API serves the trigger's value", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			path := keda.ExternalMetricPath(ns, metricName, kedaScaledObject)
-			took := waits.Since(ctx, t, "GET "+path+" = 6", createdAt, kedaMetricDeadline, waits.Slow,
-				func(ctx context.Context) (bool, string, error) {
-					values, err := keda.ExternalMetric(ctx, suite.Kube.CoreV1().RESTClient(), ns, metricName, kedaScaledObject)
-					if err != nil {
-						return false, err.Error(), nil
-					}
-					seen := make([]string, 0, len(values))
-					for _, v := range values {
-						seen = append(seen, v.MetricName+"="+v.Value.String())
-					}
-					ok := len(values) == 1 && values[0].Value.AsApproximateFloat64() == kedaQueue
-					return ok, fmt.Sprint(seen), nil
-				})
-			t.Logf("GET %s answered %d after the ScaledObject's creation (%s)", path, kedaQueue, took.Round(time.Millisecond))
-			return ctx
-		}).
-		Assess("the HPA scales the target from 1 to 3 replicas", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			want := int32(math.Ceil(float64(kedaQueue) / kedaThreshold))
-			if want != kedaWantReplicas {
-				t.Fatalf("feature constants: ceil(%d/%d) = %d, want %d", kedaQueue, kedaThreshold, want, kedaWantReplicas)
-			}
-			took := waits.Since(ctx, t, fmt.Sprintf("Deployment %s spec.replicas = %d", kedaTarget, want), createdAt, kedaScaleDeadline, waits.Slow,
-				func(ctx context.Context) (bool, string, error) {
-					d, err := suite.Kube.AppsV1().Deployments(ns).Get(ctx, kedaTarget, metav1.GetOptions{})
-					if err != nil {
-						return false, err.Error(), nil
-					}
-					got := fixture.ReplicasOf(d.Spec.Replicas)
-					seen := fmt.Sprintf("spec.replicas=%d (ready %d)", got, d.Status.ReadyReplicas)
-					if got > want {
-						return false, seen, fmt.Errorf("%s/%s scaled to %d, above ceil(%d/%d) = %d", ns, kedaTarget, got, kedaQueue, kedaThreshold, want)
-					}
-					return got == want, seen, nil
-				})
-			suite.Measure("KEDA runs: ScaledObject created -> target scaled 1 -> %d by KEDA's HPA", took, want)
-			return ctx
-		}).
+		WithSetup("Prometheus scraping a vLLM stub with 6 waiting requests, and a target Deployment", fixture.Steps(
+			queuedStubScraped(f, &ns),
+			f.DeploymentAvailableWithin(spec.RolloutDeadline, &ns, kedaTarget, 1, nil),
+		)).
+		Assess("a ScaledObject with a prometheus trigger becomes Ready and KEDA creates its HPA",
+			scaledObjectReadyWithin(f, spec.KedaReadyDeadline, &ns, &created, &metricName)).
+		Assess("the external metrics API serves the trigger's value", externalMetricServedWithin(kedaMetricDeadline, &ns, &created, &metricName)).
+		Assess("the HPA scales the target from 1 to 3 replicas", targetScaledByHPAWithin(kedaScaleDeadline, &ns, &created)).
 		WithTeardown("uninstall KEDA, delete the namespace", f.TeardownStep).
 		Feature()
 
 	suite.Env.Test(t, feature)
+}
+
+// queuedStubScraped is a setup step that creates the feature's namespace
+// (*ns) and deploys there Prometheus scraping a vLLM stub that reports
+// kedaQueue waiting requests (fixture.DeployScrapedStub), and fails unless
+// the trigger's own query answers kedaQueue within spec.ScrapeDeadline.
+func queuedStubScraped(f *fixture.Fixture, ns *string) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		*ns = f.Namespace(ctx, t)
+		fixture.DeployScrapedStub(ctx, t, suite, *ns, kedaModel, 0.1, kedaQueue)
+		query := kedaQuery(*ns)
+		waits.For(ctx, t, "Prometheus has the stub's waiting requests", spec.ScrapeDeadline, waits.Slow,
+			func(ctx context.Context) (bool, string, error) {
+				got, err := fixture.PromQuery(ctx, suite, *ns, query)
+				if err != nil {
+					return false, err.Error(), nil
+				}
+				return len(got) == 1 && got[""] == kedaQueue, fmt.Sprintf("%s -> %v", query, got), nil
+			})
+		return ctx
+	}
+}
+
+// scaledObjectReadyWithin is a step that creates the ScaledObject of the
+// target in *ns, with a prometheus trigger asking kedaThreshold of
+// kedaQuery per replica, records its creation in *created, and fails
+// unless it is Ready with an HPA on the target within d
+// (fixture.ScaledObjectReady). It keeps the trigger's external metric name
+// in *metricName.
+func scaledObjectReadyWithin(f *fixture.Fixture, d time.Duration, ns *string, created *time.Time, metricName *string) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		so, err := keda.ScaledObject(*ns, kedaScaledObject, keda.ScaledObjectSpec{
+			Target: kedaTarget, MinReplicas: 1, MaxReplicas: kedaMaxReplicas, PollingInterval: 5,
+			Triggers: []keda.Trigger{keda.PrometheusTrigger(
+				fmt.Sprintf("http://%s.%s.svc:%d", fixture.PromName, *ns, fixture.PromPort), kedaQuery(*ns), fmt.Sprint(kedaThreshold))},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Suite.Dyn.Resource(keda.ScaledObjectResource).Namespace(*ns).Create(ctx, so, metav1.CreateOptions{FieldManager: cluster.FieldManager}); err != nil {
+			t.Fatalf("creating ScaledObject %s/%s: %v", *ns, kedaScaledObject, err)
+		}
+		*created = time.Now()
+		var status keda.ScaledObjectStatus
+		took := waits.Since(ctx, t, "ScaledObject Ready=True with its HPA", *created, d, waits.Slow,
+			fixture.ScaledObjectReady(f.Suite, *ns, kedaScaledObject, 1, fixture.HPAWant{Target: kedaTarget, Min: 1, Max: kedaMaxReplicas}, &status))
+		*metricName = status.ExternalMetricNames[0]
+		f.Suite.Measure("KEDA runs: ScaledObject created -> Ready with HPA %s", took, status.HPAName)
+		return ctx
+	}
+}
+
+// externalMetricServedWithin is a step that fails unless the external
+// metrics API answers kedaQueue for *metricName of the ScaledObject in *ns
+// within d of its creation (*created).
+func externalMetricServedWithin(d time.Duration, ns *string, created *time.Time, metricName *string) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		path := keda.ExternalMetricPath(*ns, *metricName, kedaScaledObject)
+		took := waits.Since(ctx, t, fmt.Sprintf("GET %s = %d", path, kedaQueue), *created, d, waits.Slow,
+			func(ctx context.Context) (bool, string, error) {
+				values, err := keda.ExternalMetric(ctx, suite.Kube.CoreV1().RESTClient(), *ns, *metricName, kedaScaledObject)
+				if err != nil {
+					return false, err.Error(), nil
+				}
+				seen := make([]string, 0, len(values))
+				for _, v := range values {
+					seen = append(seen, v.MetricName+"="+v.Value.String())
+				}
+				ok := len(values) == 1 && values[0].Value.AsApproximateFloat64() == kedaQueue
+				return ok, fmt.Sprint(seen), nil
+			})
+		t.Logf("GET %s answered %d after the ScaledObject's creation (%s)", path, kedaQueue, took.Round(time.Millisecond))
+		return ctx
+	}
+}
+
+// targetScaledByHPAWithin is a step that fails unless the HPA scales the
+// target in *ns to ceil(kedaQueue/kedaThreshold) replicas, and never above,
+// within d of the ScaledObject's creation (*created).
+func targetScaledByHPAWithin(d time.Duration, ns *string, created *time.Time) features.Func {
+	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
+		want := int32(math.Ceil(float64(kedaQueue) / kedaThreshold))
+		if want != kedaWantReplicas {
+			t.Fatalf("feature constants: ceil(%d/%d) = %d, want %d", kedaQueue, kedaThreshold, want, kedaWantReplicas)
+		}
+		took := waits.Since(ctx, t, fmt.Sprintf("Deployment %s spec.replicas = %d", kedaTarget, want), *created, d, waits.Slow,
+			func(ctx context.Context) (bool, string, error) {
+				dep, err := suite.Kube.AppsV1().Deployments(*ns).Get(ctx, kedaTarget, metav1.GetOptions{})
+				if err != nil {
+					return false, err.Error(), nil
+				}
+				got := fixture.ReplicasOf(dep.Spec.Replicas)
+				seen := fmt.Sprintf("spec.replicas=%d (ready %d)", got, dep.Status.ReadyReplicas)
+				if got > want {
+					return false, seen, fmt.Errorf("%s/%s scaled to %d, above ceil(%d/%d) = %d", *ns, kedaTarget, got, kedaQueue, kedaThreshold, want)
+				}
+				return got == want, seen, nil
+			})
+		suite.Measure("KEDA runs: ScaledObject created -> target scaled 1 -> %d by KEDA's HPA", took, want)
+		return ctx
+	}
 }
 
 // kedaQuery is the trigger's PromQL: the stub's waiting requests in

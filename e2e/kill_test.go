@@ -142,7 +142,7 @@ func controllerPodsAfterKill(c, killed *fixture.Change) features.Func {
 // *replacement.
 func controllerReplacedWithin(d time.Duration, killed *fixture.Change, old, replacement *cluster.ControllerIdentity) features.Func {
 	return func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-		took := waits.Since(ctx, t, "a new controller pod Ready", killed.At, d, 250*time.Millisecond,
+		took := waits.Since(ctx, t, "a new controller pod Ready", killed.At, d, waits.Rollout,
 			func(ctx context.Context) (bool, string, error) {
 				pod, err := suite.CurrentControllerPod(ctx)
 				if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/wva-project/wva/e2e/internal/apply"
 	"github.com/wva-project/wva/e2e/internal/install"
 	"github.com/wva-project/wva/e2e/internal/manifests"
+	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/e2e/internal/zaplog"
 )
 
@@ -76,7 +77,7 @@ func (s *Suite) ScaleController(ctx context.Context, replicas int32) error {
 
 // WaitControllerGone waits until no pod of the controller exists.
 func (s *Suite) WaitControllerGone(ctx context.Context, timeout time.Duration) (time.Duration, error) {
-	return install.WaitControllerGone(ctx, s.Kube, timeout, 250*time.Millisecond)
+	return install.WaitControllerGone(ctx, s.Kube, timeout, waits.Rollout)
 }
 
 // StartController scales the controller back to its original replicas and
@@ -93,7 +94,7 @@ func (s *Suite) StartController(ctx context.Context, timeout time.Duration) (tim
 	if err := s.ScaleController(ctx, s.controllerReplicas); err != nil {
 		return 0, err
 	}
-	return apply.WaitDeploymentAvailable(ctx, s.Kube, manifests.Namespace, manifests.DeploymentName, timeout, 250*time.Millisecond)
+	return apply.WaitDeploymentAvailable(ctx, s.Kube, manifests.Namespace, manifests.DeploymentName, timeout, waits.Rollout)
 }
 
 // RestartController scales the controller to 0, waits until its pod is

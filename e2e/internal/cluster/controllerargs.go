@@ -13,6 +13,7 @@ import (
 
 	"github.com/wva-project/wva/e2e/internal/apply"
 	"github.com/wva-project/wva/e2e/internal/manifests"
+	"github.com/wva-project/wva/e2e/internal/waits"
 )
 
 // ControllerArgs returns the args of the controller's manager container.
@@ -63,7 +64,7 @@ func (s *Suite) SetControllerArgs(ctx context.Context, args []string, timeout ti
 		s.StartedWithConfigMap = exists
 		s.Mu.Unlock()
 	}
-	return apply.WaitDeploymentAvailable(ctx, s.Kube, manifests.Namespace, manifests.DeploymentName, timeout, 250*time.Millisecond)
+	return apply.WaitDeploymentAvailable(ctx, s.Kube, manifests.Namespace, manifests.DeploymentName, timeout, waits.Rollout)
 }
 
 func managerContainer(d *appsv1.Deployment) (int, error) {

@@ -14,6 +14,7 @@ import (
 	"github.com/wva-project/wva/e2e/internal/cluster"
 	"github.com/wva-project/wva/e2e/internal/fixture"
 	"github.com/wva-project/wva/e2e/internal/keda"
+	"github.com/wva-project/wva/e2e/internal/poll"
 	"github.com/wva-project/wva/e2e/internal/spec"
 	"github.com/wva-project/wva/e2e/internal/waits"
 	"github.com/wva-project/wva/modules/api/v1alpha1"
@@ -92,33 +93,16 @@ func (r *Run) CreateScaledObjects(ctx context.Context, t *testing.T) time.Durati
 			t.Fatalf("creating ScaledObject %s/%s: %v", v.Namespace, v.Name, err)
 		}
 	}
-	return waits.Since(ctx, t, "every ScaledObject Ready=True with its HPA", created, spec.KedaReadyDeadline, waits.Slow,
-		func(ctx context.Context) (bool, string, error) {
-			var seen []string
-			ok := true
-			for _, v := range r.Vas {
-				obj, err := r.f.Suite.Dyn.Resource(keda.ScaledObjectResource).Namespace(v.Namespace).Get(ctx, v.Name, metav1.GetOptions{})
-				if err != nil {
-					return false, err.Error(), nil
-				}
-				status := keda.StatusOf(obj)
-				seen = append(seen, v.Name+": "+status.String())
-				if status.Ready != string(metav1.ConditionTrue) || status.HPAName == "" {
-					ok = false
-					continue
-				}
-				hpa, err := r.f.Suite.Kube.AutoscalingV2().HorizontalPodAutoscalers(v.Namespace).Get(ctx, status.HPAName, metav1.GetOptions{})
-				if err != nil {
-					return false, strings.Join(seen, "; ") + "; HPA: " + err.Error(), nil
-				}
-				if hpa.Spec.ScaleTargetRef.Name != v.Target || hpa.Spec.MaxReplicas != v.Max || ptr.Deref(hpa.Spec.MinReplicas, 1) != v.Min {
-					return false, "", fmt.Errorf("HPA %s targets %s with [%d, %d], want %s with [%d, %d]", status.HPAName,
-						hpa.Spec.ScaleTargetRef.Name, ptr.Deref(hpa.Spec.MinReplicas, 1), hpa.Spec.MaxReplicas, v.Target, v.Min, v.Max)
-				}
+	ready := make([]poll.Condition, 0, len(r.Vas))
+	for _, v := range r.Vas {
+		ready = append(ready, fixture.ScaledObjectReady(r.f.Suite, v.Namespace, v.Name, 1, fixture.HPAWant{
+			Target: v.Target, Min: v.Min, Max: v.Max, Check: func(hpa *autoscalingv2.HorizontalPodAutoscaler) error {
 				if b := hpa.Spec.Behavior; b == nil || b.ScaleDown == nil || ptr.Deref(b.ScaleDown.StabilizationWindowSeconds, -1) != 0 {
-					return false, "", fmt.Errorf("HPA %s: behavior %+v, want the ScaledObject's (scale-down stabilization 0)", status.HPAName, b)
+					return fmt.Errorf("behavior %+v, want the ScaledObject's (scale-down stabilization 0)", b)
 				}
-			}
-			return ok, strings.Join(seen, "; "), nil
-		})
+				return nil
+			},
+		}, nil))
+	}
+	return waits.Since(ctx, t, "every ScaledObject Ready=True with its HPA", created, spec.KedaReadyDeadline, waits.Slow, poll.All(ready...))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/utils/clock"
@@ -108,5 +109,25 @@ func run(ctx context.Context, clk clock.Clock, timeout, interval time.Duration, 
 			return res, &Error{Result: res, Timeout: timeout, Err: ctx.Err()}
 		case <-timer.C():
 		}
+	}
+}
+
+// All is a Condition that holds when every one of conds holds. It
+// evaluates all of them on each check (so that seen describes each, joined
+// with "; "), and stops at the first error, which it returns with what the
+// conditions before it saw.
+func All(conds ...Condition) Condition {
+	return func(ctx context.Context) (bool, string, error) {
+		ok := true
+		seen := make([]string, 0, len(conds))
+		for _, cond := range conds {
+			held, s, err := cond(ctx)
+			seen = append(seen, s)
+			if err != nil {
+				return false, strings.Join(seen, "; "), err
+			}
+			ok = ok && held
+		}
+		return ok, strings.Join(seen, "; "), nil
 	}
 }

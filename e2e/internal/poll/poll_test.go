@@ -158,3 +158,40 @@ func runOnFakeClock(clk *clocktesting.FakeClock, poll func() (Result, error)) (R
 		runtime.Gosched()
 	}
 }
+
+func TestAll(t *testing.T) {
+	answer := func(ok bool, seen string, err error) Condition {
+		return func(context.Context) (bool, string, error) { return ok, seen, err }
+	}
+	cases := map[string]struct {
+		conds    []Condition
+		wantOK   bool
+		wantSeen string
+		wantErr  error
+	}{
+		"none holds trivially": {wantOK: true},
+		"every one holds": {
+			conds:  []Condition{answer(true, "a ready", nil), answer(true, "b ready", nil)},
+			wantOK: true, wantSeen: "a ready; b ready",
+		},
+		"one that does not hold is still described with the others": {
+			conds:    []Condition{answer(false, "a pending", nil), answer(true, "b ready", nil)},
+			wantSeen: "a pending; b ready",
+		},
+		"an error stops at that condition": {
+			conds:    []Condition{answer(true, "a ready", nil), answer(false, "b broken", errBoom), answer(true, "c ready", nil)},
+			wantSeen: "a ready; b broken", wantErr: errBoom,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			ok, seen, err := All(tc.conds...)(t.Context())
+			if !errors.Is(err, tc.wantErr) || (err == nil) != (tc.wantErr == nil) {
+				t.Fatalf("error: got %v, want %v", err, tc.wantErr)
+			}
+			if diff := cmp.Diff([]any{tc.wantOK, tc.wantSeen}, []any{ok, seen}); diff != "" {
+				t.Errorf("(ok, seen): -want +got:\n%s", diff)
+			}
+		})
+	}
+}

@@ -13,7 +13,10 @@ import (
 // Poll intervals: fast where a deadline of a few seconds is asserted.
 const (
 	Fast = 100 * time.Millisecond
-	Slow = 500 * time.Millisecond
+	// Rollout is for the controller's rollouts and replacements, whose
+	// times are measured in seconds to a quarter of a second.
+	Rollout = 250 * time.Millisecond
+	Slow    = 500 * time.Millisecond
 )
 
 // For polls cond every interval until it holds and fails the test when
