@@ -3,12 +3,10 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
 
-	"sigs.k8s.io/e2e-framework/pkg/envconf"
 	"sigs.k8s.io/e2e-framework/pkg/features"
 
 	"github.com/wva-project/wva/e2e/internal/fixture"
@@ -27,6 +25,9 @@ const (
 	fanOutParallel = 16
 	// fanOutPoll is how often the update's wait lists the 200 VAs.
 	fanOutPoll = 250 * time.Millisecond
+	// fanOutReconcileDeadline: from the creates, every VA shows its first
+	// reconcile.
+	fanOutReconcileDeadline = 2 * time.Minute
 )
 
 // Feature 6: one ConfigMap update reaches 200 VariantAutoscalings across
@@ -35,6 +36,8 @@ func TestFanOutToManyVAs(t *testing.T) {
 	f := fixture.New(suite, "fanout")
 	var (
 		vas     []fixture.VA
+		put     fixture.Change // the ConfigMap the VAs are created on
+		created fixture.Change // the VAs' creates
 		updated fixture.Change // the ConfigMap update
 	)
 
@@ -42,28 +45,17 @@ func TestFanOutToManyVAs(t *testing.T) {
 		WithLabel("area", "reload").WithLabel("size", "large").
 		WithSetup("register cleanup", f.Setup).
 		WithSetup("a ConfigMap", f.NoConfigMap).
-		WithSetup("create 200 VariantAutoscalings on it", func(ctx context.Context, t *testing.T, _ *envconf.Config) context.Context {
-			cm, err := suite.PutConfigMap(ctx, map[string]string{"default": fixture.DefaultEntry})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for range fanOutNamespaces {
-				ns := f.Namespace(ctx, t)
-				for i := range fanOutPerNamespace {
-					vas = append(vas, fixture.VA{
-						Namespace: ns,
-						Name:      fmt.Sprintf("variant-%03d", i),
-						Model:     fmt.Sprintf("org/model-%d", i%fanOutModels),
-					})
-				}
-			}
-			start := time.Now()
-			f.CreateVAs(ctx, t, fanOutParallel, vas...)
-			took := waits.Since(ctx, t, fmt.Sprintf("%d VariantAutoscalings reconciled", len(vas)), start, 2*time.Minute, waits.Slow,
-				f.AppliedConfigs(fixture.ExpectAll(vas, fixture.Applied("0.70", 8, "0.20", 4, v1alpha1.ConfigSourceDefault, cm.ResourceVersion))))
-			suite.Measure("feature 6: create + first reconcile of %d VariantAutoscalings", took, len(vas))
-			return ctx
-		}).
+		WithSetup("create 200 VariantAutoscalings on it", fixture.Steps(
+			f.ConfigMapPut(&put, map[string]string{"default": fixture.DefaultEntry}),
+			f.VAsCreated(&created, &vas, fanOutNamespaces, fanOutParallel, fanOutVAs),
+			f.VAsApplyConfigWithin(fanOutReconcileDeadline, waits.Slow, &created, fmt.Sprintf("%d VariantAutoscalings reconciled", fanOutNamespaces*fanOutPerNamespace),
+				fixture.All(&vas, func() v1alpha1.AppliedCapacityConfig {
+					return fixture.Applied("0.70", 8, "0.20", 4, v1alpha1.ConfigSourceDefault, put.ResourceVersion)
+				}),
+				func(took time.Duration) {
+					suite.Measure("feature 6: create + first reconcile of %d VariantAutoscalings", took, len(vas))
+				}),
+		)).
 		Assess("an update reaches all of them within 10s", fixture.Steps(
 			f.ConfigMapPut(&updated, map[string]string{"default": fixture.Entry(
 				"kvCacheThreshold: 0.72",
@@ -87,4 +79,20 @@ func TestFanOutToManyVAs(t *testing.T) {
 		Feature()
 
 	suite.Env.Test(t, feature)
+}
+
+// fanOutVAs are the feature's VariantAutoscalings: fanOutPerNamespace in
+// each namespace of ns, over fanOutModels models.
+func fanOutVAs(ns []string) []fixture.VA {
+	vas := make([]fixture.VA, 0, len(ns)*fanOutPerNamespace)
+	for _, n := range ns {
+		for i := range fanOutPerNamespace {
+			vas = append(vas, fixture.VA{
+				Namespace: n,
+				Name:      fmt.Sprintf("variant-%03d", i),
+				Model:     fmt.Sprintf("org/model-%d", i%fanOutModels),
+			})
+		}
+	}
+	return vas
 }

@@ -60,6 +60,83 @@ func TestEveryFeatureIsLabelled(t *testing.T) {
 	}
 }
 
+// stepMethods are the builder methods that take a step (their last
+// argument).
+var stepMethods = []string{"WithSetup", "Assess", "WithTeardown", "WithStep"}
+
+// TestEveryStepIsNamed reads the suite's sources: no step of a
+// features.New chain is an inline closure, so that a feature reads as its
+// list of named steps. A step is a named constructor (fixture's shared
+// ones, or a function below the feature's test), or fixture.Steps of
+// them; closures handed to a constructor (a measure callback) are fine.
+func TestEveryStepIsNamed(t *testing.T) {
+	files, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	steps := 0
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || !isFeaturesNew(call) {
+				return true
+			}
+			for _, step := range chainSteps(f, call) {
+				steps++
+				ast.Inspect(step, func(n ast.Node) bool {
+					if lit, ok := n.(*ast.FuncLit); ok && isStepShaped(lit.Type) {
+						t.Errorf("%s: an inline step; name it (a fixture constructor, or a function below the feature's test)", fset.Position(lit.Pos()))
+					}
+					return true
+				})
+			}
+			return true
+		})
+	}
+	if steps < 100 {
+		t.Errorf("found %d steps in the features.New chains, want the suite's 100 or more", steps)
+	}
+}
+
+// chainSteps returns the step argument of each step method (stepMethods)
+// called on the builder that newCall returns.
+func chainSteps(f *ast.File, newCall *ast.CallExpr) []ast.Expr {
+	var out []ast.Expr
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if ok && slices.Contains(stepMethods, sel.Sel.Name) && len(call.Args) > 0 && chainedFrom(sel.X, newCall) {
+			out = append(out, call.Args[len(call.Args)-1])
+		}
+		return true
+	})
+	return out
+}
+
+// isStepShaped reports whether a function type has a step's shape:
+// (ctx, t, cfg) -> ctx.
+func isStepShaped(fn *ast.FuncType) bool {
+	count := func(fl *ast.FieldList) int {
+		if fl == nil {
+			return 0
+		}
+		n := 0
+		for _, field := range fl.List {
+			n += max(len(field.Names), 1)
+		}
+		return n
+	}
+	return count(fn.Params) == 3 && count(fn.Results) == 1
+}
+
 // isFeaturesNew matches features.New(...).
 func isFeaturesNew(call *ast.CallExpr) bool {
 	sel, ok := call.Fun.(*ast.SelectorExpr)
