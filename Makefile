@@ -53,7 +53,15 @@ build: ## Build every module.
 ##@ Test
 
 .PHONY: test
-test: lint test-unit test-standalone test-concurrency verify test-integration test-prometheus test-controlplane test-kind-unit test-kind-smoke test-e2e ## Run every test suite (the README's and CI's test command).
+# The suites that need only CPU (no cluster, no real-time deadline): make test
+# runs them in the background at the lowest priority alongside test-e2e,
+# whose features mostly wait on the cluster, instead of before it
+# (hack/alongside.sh); a cold run saves their time.
+TEST_ALONGSIDE_E2E := lint test-standalone test-concurrency
+
+test: test-unit verify test-integration test-prometheus test-controlplane test-kind-unit test-kind-smoke ## Run every test suite (the README's and CI's test command); lint, test-standalone and test-concurrency run alongside test-e2e.
+	@MAKE='$(MAKE)' $(ROOT)/hack/alongside.sh '$(TEST_ALONGSIDE_E2E)' $(BIN)/test-alongside.log -- \
+		$(MAKE) --no-print-directory test-e2e
 
 .PHONY: test-quick
 test-quick: test-unit test-standalone verify ## The inner loop: unit tests, the capacity module on its own, generated files.

@@ -2,7 +2,12 @@
 # Builds the Prometheus server (github.com/prometheus/prometheus/cmd/prometheus)
 # from Go modules into $BIN/prometheus/$PROMETHEUS_VERSION/prometheus: static
 # (CGO_ENABLED=0), -trimpath, without the web UI assets (the builtinassets tag
-# is off; tests use the HTTP API only).
+# is off; tests use the HTTP API only), and with one service discovery:
+# kubernetes_sd_configs, which the e2e features and deploy/demo use
+# (static_configs, file and http discovery are always in). Prometheus's own
+# build tags select them (plugins/plugin_*.go: remove_all_sd drops every
+# optional one, enable_<name>_sd keeps one back); leaving out the cloud
+# SDKs (AWS, Azure, GCE, OCI, ...) shortens the cold build.
 #
 # This directory is a wrapper module (not in go.work) whose go.mod has a `tool`
 # line for the server and a go.sum pinning all its dependencies: `go install
@@ -57,10 +62,11 @@ pkg=github.com/prometheus/common/version
 ldflags="-s -w -X ${pkg}.Version=${version} -X ${pkg}.Branch=module -X ${pkg}.BuildDate=${date}"
 ldflags+=" -X ${pkg}.BuildUser=wva -X ${pkg}.Revision=${module}@${PROMETHEUS_VERSION}"
 
+tags=netgo,remove_all_sd,enable_kubernetes_sd
 mkdir -p "$(dirname "${dest}")"
-log "building prometheus ${version} (${module}/cmd/prometheus@${PROMETHEUS_VERSION})"
+log "building prometheus ${version} (${module}/cmd/prometheus@${PROMETHEUS_VERSION}, tags ${tags})"
 start="$(date +%s%N)"
-"${GO}" -C "${here}" build -trimpath -buildvcs=false -tags netgo -ldflags "${ldflags}" \
+"${GO}" -C "${here}" build -trimpath -buildvcs=false -tags "${tags}" -ldflags "${ldflags}" \
   -o "${dest}.tmp" "${module}/cmd/prometheus"
 ms=$((($(date +%s%N) - start) / 1000000))
 chmod 0755 "${dest}.tmp"
