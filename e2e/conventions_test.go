@@ -17,46 +17,53 @@ import (
 // each label of cluster.FeatureLabels exactly once, to one of its values. A feature
 // without labels would run whatever LABELS selects.
 func TestEveryFeatureIsLabelled(t *testing.T) {
+	found := 0
+	forEachFeature(t, func(fset *token.FileSet, f *ast.File, call *ast.CallExpr) {
+		found++
+		got := map[string][]string{}
+		for _, l := range chainLabels(f, call) {
+			got[l[0]] = append(got[l[0]], l[1])
+		}
+		where := fset.Position(call.Pos()).String()
+		for key, allowed := range cluster.FeatureLabels {
+			switch v := got[key]; {
+			case len(v) != 1:
+				t.Errorf("%s: the feature sets label %q %d times (%v), want once", where, key, len(v), v)
+			case !slices.Contains(allowed, v[0]):
+				t.Errorf("%s: label %s=%q, want one of %v", where, key, v[0], allowed)
+			}
+		}
+		for key := range got {
+			if _, ok := cluster.FeatureLabels[key]; !ok {
+				t.Errorf("%s: label %q is not one of the suite's (%v)", where, key, cluster.FeatureLabels)
+			}
+		}
+	})
+	if found < 20 {
+		t.Errorf("found %d features.New calls, want the suite's 20 or more", found)
+	}
+}
+
+// forEachFeature parses the suite's feature files and calls check with
+// each features.New call.
+func forEachFeature(t *testing.T, check func(fset *token.FileSet, f *ast.File, call *ast.CallExpr)) {
+	t.Helper()
 	files, err := filepath.Glob("*_test.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fset := token.NewFileSet()
-	found := 0
 	for _, name := range files {
 		f, err := parser.ParseFile(fset, name, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || !isFeaturesNew(call) {
-				return true
-			}
-			found++
-			got := map[string][]string{}
-			for _, l := range chainLabels(f, call) {
-				got[l[0]] = append(got[l[0]], l[1])
-			}
-			where := fset.Position(call.Pos()).String()
-			for key, allowed := range cluster.FeatureLabels {
-				switch v := got[key]; {
-				case len(v) != 1:
-					t.Errorf("%s: the feature sets label %q %d times (%v), want once", where, key, len(v), v)
-				case !slices.Contains(allowed, v[0]):
-					t.Errorf("%s: label %s=%q, want one of %v", where, key, v[0], allowed)
-				}
-			}
-			for key := range got {
-				if _, ok := cluster.FeatureLabels[key]; !ok {
-					t.Errorf("%s: label %q is not one of the suite's (%v)", where, key, cluster.FeatureLabels)
-				}
+			if call, ok := n.(*ast.CallExpr); ok && isFeaturesNew(call) {
+				check(fset, f, call)
 			}
 			return true
 		})
-	}
-	if found < 20 {
-		t.Errorf("found %d features.New calls, want the suite's 20 or more", found)
 	}
 }
 
@@ -70,34 +77,18 @@ var stepMethods = []string{"WithSetup", "Assess", "WithTeardown", "WithStep"}
 // ones, or a function below the feature's test), or fixture.Steps of
 // them; closures handed to a constructor (a measure callback) are fine.
 func TestEveryStepIsNamed(t *testing.T) {
-	files, err := filepath.Glob("*_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
 	steps := 0
-	for _, name := range files {
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			call, ok := n.(*ast.CallExpr)
-			if !ok || !isFeaturesNew(call) {
+	forEachFeature(t, func(fset *token.FileSet, f *ast.File, call *ast.CallExpr) {
+		for _, step := range chainSteps(f, call) {
+			steps++
+			ast.Inspect(step, func(n ast.Node) bool {
+				if lit, ok := n.(*ast.FuncLit); ok && isStepShaped(lit.Type) {
+					t.Errorf("%s: an inline step; name it (a fixture constructor, or a function below the feature's test)", fset.Position(lit.Pos()))
+				}
 				return true
-			}
-			for _, step := range chainSteps(f, call) {
-				steps++
-				ast.Inspect(step, func(n ast.Node) bool {
-					if lit, ok := n.(*ast.FuncLit); ok && isStepShaped(lit.Type) {
-						t.Errorf("%s: an inline step; name it (a fixture constructor, or a function below the feature's test)", fset.Position(lit.Pos()))
-					}
-					return true
-				})
-			}
-			return true
-		})
-	}
+			})
+		}
+	})
 	if steps < 100 {
 		t.Errorf("found %d steps in the features.New chains, want the suite's 100 or more", steps)
 	}
